@@ -1,0 +1,142 @@
+# etltrace - see README.md.
+#
+#   make            build build/etltrace and the demo
+#   make demo       install missing packages, build, trace the demo, print the report
+#   make test       install missing packages, build, run unit and integration tests
+#   make bench      install missing packages, build, measure the cost of tracing
+#   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   V=1             show full commands
+
+OUT       := build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+ARCH      := x86
+
+# Packages the build, demo and tests need (Debian 12).
+DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
+             systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev
+BENCH_PKGS := bpftrace
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP \
+              -I$(OUT) -Ibpf -Iuser -Iinclude
+LDLIBS    := -lbpf -lelf -lz -ljson-c
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
+              -Wno-unused-function -Wno-unused-parameter -Ivmlinux -Ibpf -I/usr/include/x86_64-linux-gnu
+
+ifeq ($(V),1)
+  Q   :=
+  msg :=
+else
+  Q   := @
+  msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps demo test unit integration bench vmlinux clean
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+PROG_SRCS  := $(wildcard tests/progs/*.c)
+PROG_BINS  := $(patsubst tests/progs/%.c,$(OUT)/tests/progs/%,$(PROG_SRCS))
+INTEG_SRCS := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,$(INTEG_SRCS))
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLE_BINS := $(patsubst examples/%.c,$(OUT)/examples/%,$(EXAMPLE_SRCS))
+
+all: $(OUT)/etltrace $(EXAMPLE_BINS)
+
+# --- packages ---------------------------------------------------------------
+# Installs what is missing (needs root); says what to do otherwise.
+$(OUT)/.deps-%: Makefile
+	$(Q)mkdir -p $(OUT)
+	$(Q)missing=""; for p in $(if $(filter bench,$*),$(DEB_PKGS) $(BENCH_PKGS),$(DEB_PKGS)); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then \
+			echo "etltrace: missing Debian packages:$$missing; run this command as root (sudo make $(MAKECMDGOALS))" >&2; exit 1; \
+		fi; \
+		echo "  APT      $$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+			{ echo "etltrace: apt-get install$$missing failed" >&2; exit 1; }; \
+	fi
+	$(Q)touch $@
+
+deps: $(OUT)/.deps-build
+
+# --- BPF object and skeleton -------------------------------------------------
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/.deps-build
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MT $@ -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# --- user space -------------------------------------------------------------
+$(OUT)/user/%.o: user/%.c $(OUT)/etltrace.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/etltrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lmicrohttpd -lm -o $@
+
+# Marked programs: examples and integration-test targets.
+$(OUT)/examples/% $(OUT)/tests/progs/%: CFLAGS_PROG = -O2 -g -pthread
+$(OUT)/examples/%: examples/%.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS_PROG) -MMD -MP -Iinclude $< -lm -o $@
+
+$(OUT)/tests/progs/%: tests/progs/%.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS_PROG) -MMD -MP -Iinclude $< -lm -o $@
+
+# --- tests ------------------------------------------------------------------
+$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
+
+$(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration $< tests/integration/harness.c -ljson-c -lcmocka -lm -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: $(OUT)/etltrace $(PROG_BINS) $(EXAMPLE_BINS) $(INTEG_BINS)
+	$(Q)set -e; for t in $(INTEG_BINS); do echo "== $$t"; ETLTRACE_BUILD=$(OUT) $$t; done
+
+test: $(OUT)/.deps-build
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+# --- demo -------------------------------------------------------------------
+demo: $(OUT)/.deps-build
+	$(Q)$(MAKE) --no-print-directory all
+	$(OUT)/etltrace -- $(OUT)/examples/etl_demo
+
+# --- vmlinux.h --------------------------------------------------------------
+vmlinux: $(OUT)/.deps-build
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
+	mv vmlinux/vmlinux.h.tmp vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*/*.d $(OUT)/examples/*.d)

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * etltrace.h - the one definition of everything that crosses the
+ * kernel/user boundary: ring-buffer records, counter slots and limits.
+ *
+ * Included by bpf/etltrace.bpf.c (after vmlinux.h) and by user space
+ * (after <linux/types.h>). Fixed-width types only; every record starts
+ * with its kind so the consumer can dispatch on the first field.
+ */
+#ifndef ETLTRACE_H
+#define ETLTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Longest operation name kept, including the terminating NUL. Longer
+ * names are truncated and flagged with ETL_REC_F_NAME_TRUNC. */
+#define ETL_NAME_MAX 64
+
+/* Depth of the per-thread stack of open operations. Starts beyond it are
+ * counted (ETL_CNT_STACK_OVERFLOW) and their matching ends ignored. */
+#define ETL_STACK_MAX 32
+
+/* Most processes one tracer session filters on (the -p list). */
+#define ETL_MAX_TGIDS 64
+
+enum etl_rec_kind {
+	ETL_REC_OP = 1,         /* a completed operation */
+	ETL_REC_UNFINISHED = 2, /* an operation still open when its thread exited */
+};
+
+/* Record flags. */
+enum etl_rec_flags {
+	/* BPF could not read the name (page not resident): user space resolves
+	 * name_addr from the target's memory. name[] is empty. */
+	ETL_REC_F_NAME_UNREAD = 1u << 0,
+	/* The name was longer than ETL_NAME_MAX - 1 bytes and is truncated. */
+	ETL_REC_F_NAME_TRUNC = 1u << 1,
+	/* op_end carried a record count (second USDT argument). */
+	ETL_REC_F_HAS_RECORDS = 1u << 2,
+	/* The resource fields (cpu, faults, io) are valid. */
+	ETL_REC_F_RESOURCES = 1u << 3,
+};
+
+/*
+ * One operation, completed (ETL_REC_OP) or abandoned by its exiting thread
+ * (ETL_REC_UNFINISHED, in which case end_ns is the exit time). Memory values
+ * are bytes of process RSS (file + anon + shmem); deltas are end - start.
+ */
+struct etl_op_record {
+	__u32 kind;  /* enum etl_rec_kind */
+	__u32 flags; /* enum etl_rec_flags */
+	__u32 tgid;
+	__u32 tid;
+	__u32 depth; /* 0 for an outermost operation */
+	__u32 name_len; /* strlen(name) as read by BPF; 0 if unread */
+	__u64 name_addr; /* address of the name in the target */
+	__u64 start_ns;  /* CLOCK_MONOTONIC */
+	__u64 end_ns;
+	__u64 rss_start;
+	__s64 rss_delta;
+	__s64 rss_peak_delta; /* highest RSS inside the operation - rss_start */
+	__u64 cpu_ns;         /* on-CPU time of the thread during the op */
+	__u64 min_flt;
+	__u64 maj_flt;
+	__u64 read_bytes;  /* bytes passed to read-like syscalls (rchar) */
+	__u64 write_bytes; /* bytes passed to write-like syscalls (wchar) */
+	__u64 records;     /* record count from op_end, if ETL_REC_F_HAS_RECORDS */
+	char name[ETL_NAME_MAX];
+};
+
+/*
+ * Per-thread state (BPF task-local storage `stacks`): the stack of open
+ * operations. User space reads it through a thread pidfd at the end of a
+ * trace to report operations that are still open.
+ */
+struct etl_frame {
+	__u64 name_addr;
+	__u64 start_ns;
+	__u64 rss_start;
+	__u64 cpu_start;
+	__u64 min_flt;
+	__u64 maj_flt;
+	__u64 rchar;
+	__u64 wchar;
+	__u32 name_len;
+	__u32 flags; /* ETL_REC_F_NAME_UNREAD / ETL_REC_F_NAME_TRUNC */
+	char name[ETL_NAME_MAX];
+};
+
+struct etl_thread_stack {
+	__u32 depth;    /* frames in use, at most ETL_STACK_MAX */
+	__u32 overflow; /* open starts beyond ETL_STACK_MAX (counted, not kept) */
+	struct etl_frame f[ETL_STACK_MAX];
+};
+
+/*
+ * Slots of the per-CPU counter array: everything that did not become a
+ * record, plus totals the report shows so nothing is lost silently.
+ */
+enum etl_counter {
+	ETL_CNT_STARTS = 0,        /* op_start probes seen for traced processes */
+	ETL_CNT_ENDS,              /* op_end probes seen for traced processes */
+	ETL_CNT_RINGBUF_FULL,      /* record dropped: ring buffer full */
+	ETL_CNT_UNMATCHED_END,     /* op_end with no open operation on its thread */
+	ETL_CNT_NAME_MISMATCH,     /* op_end whose name matches no open operation */
+	ETL_CNT_ABANDONED,         /* open operations skipped by a later op_end of an outer one */
+	ETL_CNT_NAME_UNREAD,       /* names BPF could not read (resolved by user space) */
+	ETL_CNT_STACK_OVERFLOW,    /* op_start beyond ETL_STACK_MAX open operations */
+	ETL_CNT_NO_STORAGE,        /* per-thread state could not be allocated */
+	ETL_CNT_PEAK_UNTRACKED,    /* operations whose peak RSS could not be tracked */
+	ETL_CNT__MAX,
+};
+
+#endif /* ETLTRACE_H */

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * marked.c - a marked program whose every operation has a known ground
+ * truth, for the integration tests. One scenario per invocation:
+ *
+ *   marked sleep MS COUNT      COUNT x "sleep_op" sleeping MS ms each
+ *   marked alloc MIB           "alloc_op" allocates and touches MIB MiB, keeps it
+ *   marked nested N            N x outer{ 2 x middle{ 3 x inner } } + scoped ops
+ *   marked threads T N         T threads, each N x "thread_op"{ "thread_inner" }
+ *   marked gate BEFORE AFTER   BEFORE x "before_op", then waits for a line on
+ *                              stdin, then AFTER x "after_op"
+ *   marked deep N              N nested starts (beyond the tracer's stack limit)
+ *   marked open                "open_op" started, then waits for a line on stdin
+ *   marked spin MS / write BYTES / records N   see below
+ *
+ * Prints "marked: ready" on stdout (flushed) before a gate wait.
+ */
+#include <etl_probe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static void wait_line(void)
+{
+	char buf[16];
+
+	printf("marked: ready\n");
+	fflush(stdout);
+	if (!fgets(buf, sizeof(buf), stdin))
+		exit(3);
+}
+
+static int do_sleep(long ms, long count)
+{
+	for (long i = 0; i < count; i++) {
+		ETL_OP_START("sleep_op");
+		sleep_ms(ms);
+		ETL_OP_END("sleep_op");
+	}
+	return 0;
+}
+
+static int do_alloc(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p;
+
+	ETL_OP_START("alloc_op");
+	p = malloc(len);
+	if (!p)
+		return 1;
+	memset(p, 0x5a, len);
+	ETL_OP_END("alloc_op");
+	/* Kept: the operation's net delta must show it. */
+	__asm__ volatile("" ::"r"(p) : "memory");
+	return 0;
+}
+
+static void scoped_leaf(void)
+{
+	ETL_OP_SCOPE("scoped_leaf");
+}
+
+static int do_nested(long n)
+{
+	for (long i = 0; i < n; i++) {
+		ETL_OP_START("outer");
+		for (int j = 0; j < 2; j++) {
+			ETL_OP_SCOPE("middle");
+			for (int k = 0; k < 3; k++) {
+				ETL_OP_START("inner");
+				scoped_leaf();
+				ETL_OP_END("inner");
+			}
+		}
+		ETL_OP_END("outer");
+	}
+	return 0;
+}
+
+static void *thread_main(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 0; i < n; i++) {
+		ETL_OP_START("thread_op");
+		ETL_OP_START("thread_inner");
+		ETL_OP_END("thread_inner");
+		ETL_OP_END("thread_op");
+	}
+	return NULL;
+}
+
+static int do_threads(long t, long n)
+{
+	pthread_t th[64];
+
+	if (t < 1 || t > 64)
+		return 2;
+	for (long i = 0; i < t; i++)
+		if (pthread_create(&th[i], NULL, thread_main, (void *)n))
+			return 1;
+	for (long i = 0; i < t; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+static int do_gate(long before, long after)
+{
+	for (long i = 0; i < before; i++) {
+		ETL_OP_START("before_op");
+		ETL_OP_END("before_op");
+	}
+	wait_line();
+	for (long i = 0; i < after; i++) {
+		ETL_OP_START("after_op");
+		sleep_ms(1);
+		ETL_OP_END("after_op");
+	}
+	return 0;
+}
+
+static void deep(long n)
+{
+	if (n <= 0)
+		return;
+	ETL_OP_START("deep_op");
+	deep(n - 1);
+	ETL_OP_END("deep_op");
+}
+
+static int do_open(void)
+{
+	ETL_OP_START("open_op");
+	wait_line();
+	return 0;
+}
+
+/* Burns CPU for ms milliseconds of wall time. */
+static int do_spin(long ms)
+{
+	struct timespec a, b;
+	volatile unsigned long x = 0;
+
+	ETL_OP_START("spin_op");
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		for (int i = 0; i < 10000; i++)
+			x += i;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+	ETL_OP_END("spin_op");
+	return 0;
+}
+
+static int do_write(long bytes)
+{
+	char buf[4096];
+	FILE *f = tmpfile();
+	int fd;
+
+	if (!f)
+		return 1;
+	fd = fileno(f);
+	memset(buf, 'x', sizeof(buf));
+	ETL_OP_START("write_op");
+	for (long left = bytes; left > 0;) {
+		ssize_t n = write(fd, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf));
+
+		if (n <= 0)
+			return 1;
+		left -= n;
+	}
+	ETL_OP_END("write_op");
+	fclose(f);
+	return 0;
+}
+
+static int do_records(long n)
+{
+	for (long i = 0; i < n; i++) {
+		ETL_OP_START("batch_op");
+		sleep_ms(10);
+		ETL_OP_END_N("batch_op", 1000);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long a = argc > 2 ? atol(argv[2]) : 0, b = argc > 3 ? atol(argv[3]) : 0;
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "sleep"))
+		return do_sleep(a, b);
+	if (!strcmp(mode, "alloc"))
+		return do_alloc(a);
+	if (!strcmp(mode, "nested"))
+		return do_nested(a);
+	if (!strcmp(mode, "threads"))
+		return do_threads(a, b);
+	if (!strcmp(mode, "gate"))
+		return do_gate(a, b);
+	if (!strcmp(mode, "deep")) {
+		deep(a);
+		return 0;
+	}
+	if (!strcmp(mode, "open"))
+		return do_open();
+	if (!strcmp(mode, "spin"))
+		return do_spin(a);
+	if (!strcmp(mode, "write"))
+		return do_write(a);
+	if (!strcmp(mode, "records"))
+		return do_records(a);
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records ...\n");
+	return 2;
+}

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+/* main.c - etltrace: parse the command line, run one trace. */
+#include "options.h"
+#include "session.h"
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc = options_parse(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	return session_run(&o);
+}

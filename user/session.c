@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: MIT
+/* session.c - one trace, from checks to report. */
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "elf_notes.h"
+#include "intake.h"
+#include "preflight.h"
+#include "report.h"
+#include "session.h"
+#include "stats.h"
+#include "target.h"
+#include "tracer.h"
+
+/* How often the ring buffer is drained, and how often the targets' maps
+ * are re-read for newly loaded objects (dlopen). */
+#define DRAIN_MS 50
+#define RESCAN_MS 1000
+
+struct session {
+	const struct options *o;
+	struct tracer *tr;
+	struct target targets[ETL_MAX_TGIDS];
+	int pidfds[ETL_MAX_TGIDS];
+	bool gone[ETL_MAX_TGIDS];
+	int ntargets;
+	struct command cmd;   /* with -- CMD: targets[0] is the child */
+	bool cmd_spawned;
+	bool cmd_reaped;
+	int cmd_status;
+	struct stats *stats;
+	struct intake in;
+	int sigfd;
+	uint64_t t0_ns;   /* tracing started (readiness) */
+	uint64_t end_ns;  /* tracing stopped */
+};
+
+static void err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("etltrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Attaches to every object of target i that has etl sites and is not
+ * attached yet. Returns the number of objects attached, or an exit code
+ * (negated) after printing why. */
+static int attach_new_objects(struct session *s, int i)
+{
+	struct target *t = &s->targets[i];
+	int n = 0, err;
+
+	for (size_t k = 0; k < t->nobjs; k++) {
+		struct target_object *obj = &t->objs[k];
+
+		if (obj->attached || obj->starts + obj->ends <= 0)
+			continue;
+		err = tracer_attach_object(s->tr, t->pid, obj->open_path);
+		if (err) {
+			err_line("cannot attach to the etl probes of %s in process %d: %s", obj->path,
+				 (int)t->pid, strerror(-err));
+			return -ETL_EXIT_FAILURE;
+		}
+		obj->attached = true;
+		if (s->o->verbose)
+			err_line("attached to %s in process %d (%d op_start, %d op_end sites)",
+				 obj->path, (int)t->pid, obj->starts, obj->ends);
+		n++;
+	}
+	return n;
+}
+
+/* Prints the "no markers" error for target t, naming what was searched. */
+static void no_markers(const struct target *t)
+{
+	fprintf(stderr, "etltrace: no etl USDT markers in process %d; searched:", (int)t->pid);
+	for (size_t k = 0; k < t->nobjs; k++)
+		fprintf(stderr, "%s %s", k ? "," : "", t->objs[k].path);
+	fputs("; mark operations with <etl_probe.h> (see README.md)\n", stderr);
+}
+
+static int sites_of(const struct target *t, int *nobjs)
+{
+	int sites = 0;
+
+	*nobjs = 0;
+	for (size_t k = 0; k < t->nobjs; k++) {
+		if (!t->objs[k].attached)
+			continue;
+		sites += t->objs[k].starts + t->objs[k].ends;
+		(*nobjs)++;
+	}
+	return sites;
+}
+
+/* -p: checks each process and finds its objects. Returns 0 or an exit code. */
+static int setup_pids(struct session *s)
+{
+	for (int i = 0; i < s->o->npids; i++) {
+		pid_t pid = s->o->pids[i];
+		int err = target_check(pid);
+
+		if (err == -ESRCH) {
+			err_line("no such process: %d (check the PID with ps)", (int)pid);
+			return ETL_EXIT_NO_TARGET;
+		}
+		if (err == -EINVAL) {
+			err_line("process %d is a kernel thread: give the PID of a user-space ETL program",
+				 (int)pid);
+			return ETL_EXIT_NO_TARGET;
+		}
+		if (err) {
+			err_line("cannot inspect process %d: %s", (int)pid, strerror(-err));
+			return err == -EACCES ? ETL_EXIT_PERM : ETL_EXIT_NO_TARGET;
+		}
+		for (int j = 0; j < i; j++)
+			if (s->targets[j].pid == pid) {
+				err_line("process %d is given twice with -p", (int)pid);
+				return ETL_EXIT_USAGE;
+			}
+		target_init(&s->targets[i], pid);
+		s->ntargets = i + 1;
+		err = target_scan(&s->targets[i]);
+		if (err < 0) {
+			err_line("cannot read the memory map of process %d: %s", (int)pid,
+				 strerror(-err));
+			return err == -ESRCH ? ETL_EXIT_NO_TARGET : ETL_EXIT_FAILURE;
+		}
+		int any = 0;
+		for (size_t k = 0; k < s->targets[i].nobjs; k++)
+			any += s->targets[i].objs[k].starts + s->targets[i].objs[k].ends > 0;
+		if (!any) {
+			no_markers(&s->targets[i]);
+			return ETL_EXIT_NO_MARKERS;
+		}
+	}
+	return 0;
+}
+
+static int open_tracer(struct session *s)
+{
+	pid_t pids[ETL_MAX_TGIDS];
+	struct tracer_config cfg = {
+		.tgids = pids,
+		.ntgids = s->ntargets,
+		.resources = s->o->resources,
+		.ringbuf_bytes = s->o->ringbuf_mb << 20,
+		.verbose = s->o->verbose,
+	};
+	int err;
+
+	for (int i = 0; i < s->ntargets; i++)
+		pids[i] = s->targets[i].pid;
+	err = tracer_open(&cfg, intake_record, &s->in, &s->tr);
+	if (!err)
+		return 0;
+	err_line("cannot load the BPF program: %s%s", strerror(-err),
+		 err == -EPERM ? " (run as root, or check kernel.unprivileged_bpf_disabled "
+				 "and lockdown)" : " (-vvv shows libbpf's details)");
+	return err == -EPERM ? ETL_EXIT_PERM : ETL_EXIT_KERNEL;
+}
+
+/* -- CMD: attaches to the command's executable before it runs, lets it run
+ * to its entry point (where its libraries are mapped), attaches to those,
+ * then lets it go. Returns 0 or an exit code. */
+static int start_command(struct session *s)
+{
+	struct target *t = &s->targets[0];
+	uint64_t entry;
+	int err, status, starts = 0, ends = 0, rc;
+
+	err = elf_entry_offset(s->cmd.exe, &entry);
+	if (err) {
+		err_line("cannot run %s: not an ELF executable (%s); scripts are traced by "
+			 "attaching to their interpreter with -p", s->cmd.exe, strerror(-err));
+		return ETL_EXIT_USAGE;
+	}
+	if (!elf_etl_sites(s->cmd.exe, &starts, &ends) && starts + ends > 0) {
+		err = tracer_attach_object(s->tr, t->pid, s->cmd.exe);
+		if (err) {
+			err_line("cannot attach to the etl probes of %s: %s", s->cmd.exe,
+				 strerror(-err));
+			return ETL_EXIT_FAILURE;
+		}
+	}
+	err = tracer_attach_entry_stop(s->tr, t->pid, s->cmd.exe, entry);
+	if (err) {
+		err_line("cannot attach to the entry of %s: %s", s->cmd.exe, strerror(-err));
+		return ETL_EXIT_FAILURE;
+	}
+	err = command_start(&s->cmd);
+	if (err) {
+		s->cmd_reaped = true;
+		err_line("cannot run %s: %s", s->cmd.exe, strerror(-err));
+		return ETL_EXIT_USAGE;
+	}
+	if (waitpid(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status)) {
+		s->cmd_reaped = true;
+		s->cmd_status = status;
+		err_line("%s exited before reaching its entry point", s->cmd.exe);
+		return ETL_EXIT_FAILURE;
+	}
+	tracer_detach_entry_stop(s->tr);
+	err = target_scan(t);
+	if (err < 0) {
+		err_line("cannot read the memory map of %s: %s", s->cmd.exe, strerror(-err));
+		return ETL_EXIT_FAILURE;
+	}
+	for (size_t k = 0; k < t->nobjs; k++)
+		if (!strcmp(t->objs[k].path, s->cmd.exe) && starts + ends > 0)
+			t->objs[k].attached = true;
+	rc = attach_new_objects(s, 0);
+	if (rc < 0)
+		return -rc;
+	if (starts + ends <= 0 && rc == 0) {
+		no_markers(t);
+		return ETL_EXIT_NO_MARKERS;
+	}
+	return 0;
+}
+
+static void print_ready(const struct session *s)
+{
+	int sites = 0, objs = 0;
+
+	for (int i = 0; i < s->ntargets; i++) {
+		int n;
+
+		sites += sites_of(&s->targets[i], &n);
+		objs += n;
+	}
+	fprintf(stderr, "etltrace: ready: tracing %d process%s (%d probe sites in %d object%s); "
+			"Ctrl-C to stop\n",
+		s->ntargets, s->ntargets == 1 ? "" : "es", sites, objs, objs == 1 ? "" : "s");
+}
+
+static bool all_gone(const struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++)
+		if (!s->gone[i])
+			return false;
+	return true;
+}
+
+/* Handles readable pidfds: marks exited targets, reaps the command. */
+static void check_exits(struct session *s, const struct pollfd *pfd)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		if (s->gone[i] || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		s->gone[i] = true;
+		if (s->cmd_spawned && i == 0 && !s->cmd_reaped &&
+		    waitpid(s->targets[0].pid, &s->cmd_status, 0) == s->targets[0].pid)
+			s->cmd_reaped = true;
+	}
+}
+
+/* Drains until a signal, the deadline, or every target's exit. */
+static int trace_loop(struct session *s)
+{
+	struct pollfd pfd[ETL_MAX_TGIDS + 2];
+	uint64_t deadline = s->o->duration > 0 ? s->t0_ns + (uint64_t)(s->o->duration * 1e9) : 0;
+	uint64_t next_scan = s->t0_ns + RESCAN_MS * 1000000ull;
+	int n = s->ntargets;
+
+	for (int i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = s->pidfds[i], .events = POLLIN };
+	pfd[n] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
+	pfd[n + 1] = (struct pollfd){ .fd = tracer_poll_fd(s->tr), .events = POLLIN };
+	for (;;) {
+		uint64_t now;
+
+		if (poll(pfd, (nfds_t)n + 2, DRAIN_MS) < 0 && errno != EINTR) {
+			err_line("poll failed: %s", strerror(errno));
+			return ETL_EXIT_FAILURE;
+		}
+		if (tracer_drain(s->tr) < 0) {
+			err_line("reading the ring buffer failed");
+			return ETL_EXIT_FAILURE;
+		}
+		check_exits(s, pfd);
+		if (pfd[n].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(s->sigfd, &si, sizeof(si)) == sizeof(si) && s->cmd_spawned &&
+			    !s->cmd_reaped) {
+				/* The command ends the trace: pass the signal on, wait. */
+				kill(s->targets[0].pid, (int)si.ssi_signo);
+			} else {
+				return 0;
+			}
+		}
+		if (all_gone(s))
+			return 0;
+		now = now_ns();
+		if (deadline && now >= deadline)
+			return 0;
+		if (now >= next_scan) {
+			for (int i = 0; i < n; i++) {
+				if (s->gone[i] || target_scan(&s->targets[i]) <= 0)
+					continue;
+				if (attach_new_objects(s, i) < 0)
+					return ETL_EXIT_FAILURE;
+			}
+			next_scan = now + RESCAN_MS * 1000000ull;
+		}
+	}
+}
+
+/* Adds the operations still open in the live targets' threads. */
+static void collect_open(struct session *s)
+{
+	uint64_t now = now_ns();
+
+	for (int i = 0; i < s->ntargets; i++) {
+		char path[64];
+		struct dirent *de;
+		DIR *d;
+
+		if (s->gone[i])
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)s->targets[i].pid);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			struct etl_thread_stack st;
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid > 0 && !tracer_thread_stack(s->tr, tid, &st) && st.depth)
+				intake_open_frames(&s->in, s->targets[i].pid, tid, &st, now);
+		}
+		closedir(d);
+	}
+}
+
+static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
+	[ETL_CNT_STARTS] = "starts",
+	[ETL_CNT_ENDS] = "ends",
+	[ETL_CNT_RINGBUF_FULL] = "ringbuf_full",
+	[ETL_CNT_UNMATCHED_END] = "unmatched_end",
+	[ETL_CNT_NAME_MISMATCH] = "name_mismatch",
+	[ETL_CNT_ABANDONED] = "abandoned",
+	[ETL_CNT_NAME_UNREAD] = "name_unread_by_bpf",
+	[ETL_CNT_STACK_OVERFLOW] = "stack_overflow",
+	[ETL_CNT_NO_STORAGE] = "no_thread_storage",
+	[ETL_CNT_PEAK_UNTRACKED] = "peak_untracked",
+};
+
+/* Writes the report to the output. Returns 0 or an exit code. */
+static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MAX])
+{
+	struct report_counter counters[ETL_CNT__MAX + 3];
+	pid_t pids[ETL_MAX_TGIDS];
+	struct report_input in = {
+		.stats = s->stats,
+		.pids = pids,
+		.npids = (size_t)s->ntargets,
+		.wall_seconds = (double)(s->end_ns - s->t0_ns) / 1e9,
+		.counters = counters,
+		.th = s->o->th,
+	};
+	FILE *f = stdout;
+	int err, rc = 0;
+
+	for (int i = 0; i < s->ntargets; i++)
+		pids[i] = s->targets[i].pid;
+	for (int i = 0; i < ETL_CNT__MAX; i++)
+		counters[in.ncounters++] = (struct report_counter){ bpf_counter_keys[i], bpf_counts[i] };
+	counters[in.ncounters++] = (struct report_counter){ "records", s->in.records };
+	counters[in.ncounters++] =
+		(struct report_counter){ "names_resolved_by_loader", s->in.names_resolved };
+	counters[in.ncounters++] =
+		(struct report_counter){ "names_unresolved", s->in.names_unresolved };
+	if (s->o->output) {
+		f = fopen(s->o->output, "we");
+		if (!f) {
+			err_line("cannot write the report to %s: %s", s->o->output, strerror(errno));
+			return ETL_EXIT_OUTPUT;
+		}
+	}
+	err = s->o->format == FORMAT_JSON ? report_write_json(&in, f) : report_write_text(&in, f);
+	if (fflush(f) || ferror(f))
+		err = err ? err : -EIO;
+	if (f != stdout && fclose(f) && !err)
+		err = -errno;
+	if (err) {
+		err_line("cannot write the report to %s: %s", s->o->output ? s->o->output : "stdout",
+			 strerror(-err));
+		rc = ETL_EXIT_OUTPUT;
+	}
+	return rc;
+}
+
+/* Ends the trace: last drain, open operations, counters, detach, report. */
+static int finish(struct session *s)
+{
+	uint64_t counts[ETL_CNT__MAX];
+	int err;
+
+	tracer_drain(s->tr);
+	collect_open(s);
+	err = tracer_counters(s->tr, counts);
+	tracer_drain(s->tr);
+	s->end_ns = now_ns();
+	if (err) {
+		err_line("cannot read the BPF counters: %s", strerror(-err));
+		return ETL_EXIT_FAILURE;
+	}
+	if (s->in.error) {
+		err_line("out of memory while aggregating operations");
+		return ETL_EXIT_FAILURE;
+	}
+	/* The report first: detaching costs the kernel an RCU grace period
+	 * per probe site (~0.1 s each here), which the user need not wait
+	 * for to read it. cleanup() detaches before etltrace exits. */
+	return write_report(s, counts);
+}
+
+static int setup_signals(struct session *s)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+static int open_pidfds(struct session *s)
+{
+	for (int i = 0; i < s->ntargets; i++) {
+		s->pidfds[i] = (int)syscall(SYS_pidfd_open, s->targets[i].pid, 0);
+		if (s->pidfds[i] < 0) {
+			err_line("process %d is gone", (int)s->targets[i].pid);
+			return ETL_EXIT_NO_TARGET;
+		}
+	}
+	return 0;
+}
+
+static void cleanup(struct session *s)
+{
+	tracer_close(s->tr);
+	if (s->cmd_spawned) {
+		if (s->cmd.gate_fd >= 0)
+			command_cancel(&s->cmd);
+		command_free(&s->cmd);
+	}
+	for (int i = 0; i < s->ntargets; i++) {
+		if (s->pidfds[i] >= 0)
+			close(s->pidfds[i]);
+		target_free(&s->targets[i]);
+	}
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	intake_free(&s->in);
+	stats_free(s->stats);
+}
+
+int session_run(const struct options *o)
+{
+	struct session s = { .o = o, .sigfd = -1 };
+	char why[256];
+	int rc, err;
+
+	for (int i = 0; i < ETL_MAX_TGIDS; i++)
+		s.pidfds[i] = -1;
+	rc = preflight_check(why, sizeof(why));
+	if (rc) {
+		err_line("%s", why);
+		return rc;
+	}
+	s.stats = stats_new();
+	if (!s.stats || setup_signals(&s)) {
+		err_line("cannot set up: %s", strerror(errno));
+		rc = ETL_EXIT_FAILURE;
+		goto cleanup;
+	}
+	if (o->cmd) {
+		err = command_spawn(o->cmd, &s.cmd);
+		if (err) {
+			err_line("cannot run %s: %s", o->cmd[0], strerror(-err));
+			rc = ETL_EXIT_USAGE;
+			goto cleanup;
+		}
+		s.cmd_spawned = true;
+		target_init(&s.targets[0], s.cmd.pid);
+		s.ntargets = 1;
+	} else {
+		rc = setup_pids(&s);
+		if (rc)
+			goto cleanup;
+	}
+	intake_init(&s.in, s.stats, s.targets, (size_t)s.ntargets);
+	rc = open_tracer(&s);
+	if (rc)
+		goto cleanup;
+	rc = open_pidfds(&s);
+	if (rc)
+		goto cleanup;
+	if (o->cmd) {
+		rc = start_command(&s);
+		if (rc) {
+			if (!s.cmd_reaped)
+				kill(s.cmd.pid, SIGKILL);
+			goto cleanup;
+		}
+	} else {
+		for (int i = 0; i < s.ntargets; i++) {
+			err = attach_new_objects(&s, i);
+			if (err < 0) {
+				rc = -err;
+				goto cleanup;
+			}
+		}
+	}
+	s.t0_ns = now_ns();
+	print_ready(&s);
+	if (o->cmd)
+		kill(s.cmd.pid, SIGCONT);
+	rc = trace_loop(&s);
+	if (!rc)
+		rc = finish(&s);
+	if (s.cmd_spawned && !s.cmd_reaped && !rc) {
+		/* -d ended the trace: the command runs on, untraced, to its end. */
+		if (waitpid(s.cmd.pid, &s.cmd_status, 0) == s.cmd.pid)
+			s.cmd_reaped = true;
+	}
+	if (!rc && s.cmd_spawned && s.cmd_reaped)
+		rc = command_exit_code(s.cmd_status);
+cleanup:
+	if (rc && s.cmd_spawned && !s.cmd_reaped && s.cmd.gate_fd < 0) {
+		kill(s.cmd.pid, SIGKILL);
+		waitpid(s.cmd.pid, NULL, 0);
+	}
+	cleanup(&s);
+	return rc;
+}
