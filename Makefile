@@ -111,10 +111,10 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
 
-$(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c $(OUT)/.deps-build
+$(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h $(OUT)/.deps-build
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration $< tests/integration/harness.c -ljson-c -lcmocka -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration $< tests/integration/harness.c -lbpf -ljson-c -lcmocka -lm -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

@@ -39,16 +39,21 @@ struct report_input {
 /* Recommendations with the seed's exact texts, in report order (operations
  * sorted as stats_sorted, slow before memory for each). Each string is
  * malloc'd; *out is a malloc'd array the caller frees with
- * recommendations_free. Names are raw; formatters escape them.
- * Returns the number of recommendations, or -ENOMEM. */
+ * recommendations_free (*out is NULL when there are none). Names are raw;
+ * formatters escape them. Operations with no finished sample get none.
+ * Returns the number of recommendations, or -ENOMEM (-EINVAL for a NULL
+ * argument). */
 int recommendations_build(const struct report_input *in, char ***out);
 void recommendations_free(char **recs, size_t n);
 
-/* Writes the report as JSON (seed keys and nesting, plus extra keys) to f.
- * Returns 0, or a negative errno (-EIO when writing fails). */
+/* Writes the report as JSON (seed keys and nesting, plus extra keys) to f;
+ * the keys, units and name handling are described in report_json.c.
+ * Returns 0, or a negative errno (-EIO when writing fails, -ENOMEM,
+ * -EINVAL for a NULL argument). */
 int report_write_json(const struct report_input *in, FILE *f);
 
-/* Writes the aligned text report to f. Returns 0 or a negative errno. */
+/* Writes the aligned text report to f (layout in report_text.c). Returns 0
+ * or a negative errno (-EIO when writing fails, -ENOMEM, -EINVAL). */
 int report_write_text(const struct report_input *in, FILE *f);
 
 #endif /* ETLTRACE_REPORT_H */

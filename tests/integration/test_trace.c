@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_trace.c - the real etltrace, the real BPF code, real marked
+ * programs (tests/progs/marked.c), checked against ground truth. Needs
+ * root and BPF: without them every test fails, none is skipped.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define MS 1e-3
+#define MIB 1.0
+
+static char *marked(void)
+{
+	return (char *)build_path("tests/progs/marked");
+}
+
+/* No record lost, no end unmatched, nothing odd: the counters of a clean run. */
+static void assert_clean(struct json_object *r)
+{
+	assert_int_equal(counter(r, "ringbuf_full"), 0);
+	assert_int_equal(counter(r, "unmatched_end"), 0);
+	assert_int_equal(counter(r, "name_mismatch"), 0);
+	assert_int_equal(counter(r, "abandoned"), 0);
+	assert_int_equal(counter(r, "stack_overflow"), 0);
+	assert_int_equal(counter(r, "no_thread_storage"), 0);
+	assert_int_equal(counter(r, "names_unresolved"), 0);
+	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
+	assert_int_equal(counter(r, "records"), counter(r, "ends"));
+}
+
+static void test_sleep_50ms_is_reported_as_0_050s_within_5ms(void **state)
+{
+	char *args[] = { "--", marked(), "sleep", "50", "10", NULL };
+	struct json_object *r, *op;
+	int rc;
+
+	(void)state;
+	rc = run_etltrace(args, &r, NULL);
+	assert_int_equal(rc, 0);
+	op = report_op(r, "sleep_op");
+	assert_non_null(op);
+	assert_int_equal(jint(op, "count"), 10);
+	assert_true(jnum(op, "min_time") >= 50 * MS);
+	assert_true(jnum(op, "max_time") <= 55 * MS);
+	assert_true(jnum(op, "avg_time") >= 50 * MS && jnum(op, "avg_time") <= 55 * MS);
+	assert_true(jnum(op, "total_time") >= 0.5 && jnum(op, "total_time") <= 0.55);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+static void test_allocating_64mib_and_keeping_it_reports_plus_64mib_within_2mib(void **state)
+{
+	char *args[] = { "--", marked(), "alloc", "64", NULL };
+	struct json_object *r, *op;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	op = report_op(r, "alloc_op");
+	assert_non_null(op);
+	assert_int_equal(jint(op, "count"), 1);
+	assert_true(jnum(op, "avg_memory_delta") >= 62 * MIB && jnum(op, "avg_memory_delta") <= 66 * MIB);
+	assert_true(jnum(op, "max_memory_delta") >= 62 * MIB && jnum(op, "max_memory_delta") <= 66 * MIB);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+static void test_nested_operations_are_counted_exactly_at_their_depth(void **state)
+{
+	char *args[] = { "--", marked(), "nested", "100", NULL };
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_int_equal(jint(report_op(r, "outer"), "count"), 100);
+	assert_int_equal(jint(report_op(r, "middle"), "count"), 200);
+	assert_int_equal(jint(report_op(r, "inner"), "count"), 600);
+	assert_int_equal(jint(report_op(r, "scoped_leaf"), "count"), 600);
+	assert_int_equal(jint(report_op(r, "outer"), "max_depth"), 0);
+	assert_int_equal(jint(report_op(r, "scoped_leaf"), "max_depth"), 3);
+	/* An outer operation lasts at least as long as what it contains. */
+	assert_true(jnum(report_op(r, "outer"), "total_time") >=
+		    jnum(report_op(r, "middle"), "total_time"));
+	assert_int_equal(jint(json_object_object_get(r, "summary"), "total_operations"), 1500);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+static void test_threads_are_counted_exactly_with_zero_drops(void **state)
+{
+	char *args[] = { "--", marked(), "threads", "4", "25000", NULL };
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_int_equal(jint(report_op(r, "thread_op"), "count"), 100000);
+	assert_int_equal(jint(report_op(r, "thread_inner"), "count"), 100000);
+	assert_int_equal(jint(report_op(r, "thread_inner"), "max_depth"), 1);
+	assert_int_equal(counter(r, "starts"), 200000);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+static void test_attaching_mid_run_reports_only_what_ran_after_readiness(void **state)
+{
+	char *targv[] = { marked(), "gate", "1000", "200", NULL };
+	char pid[16], *args[] = { "-p", pid, NULL };
+	struct child target, tracer;
+	struct json_object *r;
+	int early;
+
+	(void)state;
+	assert_int_equal(target_start(targv, &target), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(target_release(&target), 0);
+	assert_int_equal(child_wait(&target), 0);
+	/* The target's exit ends the trace. */
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_null(report_op(r, "before_op"));
+	assert_int_equal(jint(report_op(r, "after_op"), "count"), 200);
+	assert_true(jnum(report_op(r, "after_op"), "min_time") >= 1 * MS);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+static void test_name_on_a_page_never_touched_is_resolved_by_the_loader(void **state)
+{
+	char *targv[] = { (char *)build_path("tests/progs/raw_sdt"), "7", NULL };
+	char pid[16], *args[] = { "-p", pid, NULL };
+	struct child target, tracer;
+	struct json_object *r;
+	int early;
+
+	(void)state;
+	assert_int_equal(target_start(targv, &target), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(target_release(&target), 0);
+	assert_int_equal(child_wait(&target), 0);
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_int_equal(jint(report_op(r, "cold_name_op"), "count"), 7);
+	/* BPF really could not read it (else this test proves nothing). */
+	assert_int_equal(counter(r, "name_unread_by_bpf"), 7);
+	assert_int_equal(counter(r, "names_resolved_by_loader"), 7);
+	assert_int_equal(counter(r, "names_unresolved"), 0);
+	json_object_put(r);
+}
+
+static void test_operation_open_at_the_end_is_reported_unfinished(void **state)
+{
+	/* "open" starts open_op and waits on stdin; -d 1 ends the trace while
+	 * it is open, then etltrace waits for the command, which exits 3 once
+	 * its stdin closes. */
+	char *args[] = { "-d", "1", "--", marked(), "open", NULL };
+	struct json_object *r, *op;
+	struct child tracer;
+	int early;
+
+	(void)state;
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(tracer_finish(&tracer, false, &r), 3);
+	op = report_op(r, "open_op");
+	assert_non_null(op);
+	assert_int_equal(jint(op, "count"), 0);
+	assert_int_equal(jint(op, "unfinished"), 1);
+	assert_int_equal(jint(json_object_object_get(r, "summary"), "unfinished_operations"), 1);
+	json_object_put(r);
+}
+
+static void test_stack_deeper_than_32_is_counted_and_never_corrupts(void **state)
+{
+	char *args[] = { "--", marked(), "deep", "40", NULL };
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_int_equal(jint(report_op(r, "deep_op"), "count"), 32);
+	assert_int_equal(counter(r, "stack_overflow"), 8);
+	assert_int_equal(counter(r, "unmatched_end"), 0);
+	assert_int_equal(counter(r, "name_mismatch"), 0);
+	json_object_put(r);
+}
+
+static void test_command_exit_status_is_passed_through(void **state)
+{
+	char *args[] = { "--", marked(), "no-such-mode", NULL };
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 2);
+	json_object_put(r);
+}
+
+static void test_nothing_stays_attached_after_a_trace(void **state)
+{
+	char *args[] = { "--", marked(), "nested", "1", NULL };
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_int_equal(loaded_progs("op_start"), 0);
+	assert_int_equal(loaded_progs("op_end"), 0);
+	json_object_put(r);
+}
+
+static int require_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
+		return -1; /* a failure, never a skip */
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sleep_50ms_is_reported_as_0_050s_within_5ms),
+		cmocka_unit_test(test_allocating_64mib_and_keeping_it_reports_plus_64mib_within_2mib),
+		cmocka_unit_test(test_nested_operations_are_counted_exactly_at_their_depth),
+		cmocka_unit_test(test_threads_are_counted_exactly_with_zero_drops),
+		cmocka_unit_test(test_attaching_mid_run_reports_only_what_ran_after_readiness),
+		cmocka_unit_test(test_name_on_a_page_never_touched_is_resolved_by_the_loader),
+		cmocka_unit_test(test_operation_open_at_the_end_is_reported_unfinished),
+		cmocka_unit_test(test_stack_deeper_than_32_is_counted_and_never_corrupts),
+		cmocka_unit_test(test_command_exit_status_is_passed_through),
+		cmocka_unit_test(test_nothing_stays_attached_after_a_trace),
+	};
+
+	return cmocka_run_group_tests_name("trace", tests, require_root, NULL);
+}

@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_report_json.c - the JSON report (user/report_json.c): the seed's keys
+ * and values, etltrace's extra keys, hostile names, write failures. Output
+ * is parsed back with json-c in strict mode with UTF-8 validation.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "report.h"
+
+#define MS 1000000ull
+#define MIB (1024ll * 1024)
+#define FFFD "\xef\xbf\xbd"
+
+static const pid_t test_pids[] = { 4242, 77 };
+static const struct report_counter test_counters[] = {
+	{ "starts", 12 }, { "ends", 11 }, { "ringbuf_full", 0 }, { "unmatched_end", 1 },
+	{ "huge", UINT64_MAX },
+};
+
+static int setup(void **state)
+{
+	*state = stats_new();
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	stats_free(*state);
+	return 0;
+}
+
+static struct report_input input(struct stats *st)
+{
+	return (struct report_input){
+		.stats = st, .pids = test_pids, .npids = 2, .wall_seconds = 12.5,
+		.counters = test_counters, .ncounters = sizeof(test_counters) / sizeof(test_counters[0]),
+		.th = { .slow_seconds = 2.0, .memory_mb = 100.0 },
+	};
+}
+
+static void add(struct stats *st, const char *name, uint64_t ns, int64_t mem)
+{
+	struct op_sample s = { .duration_ns = ns, .mem_delta = mem, .mem_peak_delta = mem };
+
+	assert_int_equal(stats_add(st, name, &s), 0);
+}
+
+/* Writes the report to memory; returns the malloc'd text. */
+static char *render(const struct report_input *in)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(report_write_json(in, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* Parses `text` strictly: one valid UTF-8 JSON document, then one newline. */
+static struct json_object *parse(const char *text)
+{
+	struct json_tokener *tok = json_tokener_new();
+	size_t len = strlen(text);
+	struct json_object *root;
+
+	assert_non_null(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	assert_int_equal(json_tokener_get_error(tok), json_tokener_success);
+	assert_non_null(root);
+	assert_int_equal(json_tokener_get_parse_end(tok), len); /* nothing left over */
+	assert_int_equal(text[len - 1], '\n');
+	json_tokener_free(tok);
+	return root;
+}
+
+static struct json_object *report(const struct report_input *in)
+{
+	char *text = render(in);
+	struct json_object *root = parse(text);
+
+	free(text);
+	return root;
+}
+
+static struct json_object *get(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+
+	assert_true(json_object_object_get_ex(obj, key, &v));
+	return v;
+}
+
+static struct json_object *op(struct json_object *root, const char *name)
+{
+	return get(get(root, "operations"), name);
+}
+
+/* The number under `key` is written exactly as `text`. */
+static void assert_num(struct json_object *obj, const char *key, const char *text)
+{
+	assert_string_equal(json_object_to_json_string(get(obj, key)), text);
+}
+
+static void assert_keys(struct json_object *obj, const char *const *keys, size_t n)
+{
+	size_t i = 0;
+
+	assert_int_equal(json_object_object_length(obj), n);
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		assert_string_equal(key, keys[i]);
+		i++;
+	}
+}
+
+static void seed_keys_come_first_in_seed_order_then_extras(void **state)
+{
+	static const char *const top[] = {
+		"summary", "operations", "recommendations", "pids", "counters",
+	};
+	static const char *const summary[] = {
+		"total_time", "total_operations", "avg_operation_time", "wall_time",
+		"unfinished_operations",
+	};
+	static const char *const operation[] = {
+		"count", "total_time", "avg_time", "min_time", "max_time", "avg_memory_delta",
+		"max_memory_delta", "unfinished", "avg_peak_memory_delta", "max_peak_memory_delta",
+		"max_depth",
+	};
+	struct report_input in = input(*state);
+	struct json_object *root;
+
+	add(*state, "extract", 100 * MS, 0);
+	root = report(&in);
+	assert_keys(root, top, 5);
+	assert_keys(get(root, "summary"), summary, 5);
+	assert_keys(op(root, "extract"), operation, 11);
+	json_object_put(root);
+}
+
+static void three_samples_give_the_seed_values(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *o, *sum;
+
+	add(*state, "extract", 100 * MS, 1 * MIB);
+	add(*state, "extract", 200 * MS, 3 * MIB);
+	add(*state, "extract", 600 * MS, 2 * MIB);
+	root = report(&in);
+	o = op(root, "extract");
+	assert_int_equal(json_object_get_int64(get(o, "count")), 3);
+	assert_num(o, "total_time", "0.9");
+	assert_num(o, "avg_time", "0.3");
+	assert_num(o, "min_time", "0.1");
+	assert_num(o, "max_time", "0.6");
+	assert_num(o, "avg_memory_delta", "2.0");
+	assert_num(o, "max_memory_delta", "3.0");
+	assert_float_equal(json_object_get_double(get(o, "avg_time")), 0.3, 1e-12);
+	sum = get(root, "summary");
+	assert_num(sum, "total_time", "0.9");
+	assert_int_equal(json_object_get_int64(get(sum, "total_operations")), 3);
+	assert_num(sum, "avg_operation_time", "0.3");
+	assert_num(sum, "wall_time", "12.5");
+	json_object_put(root);
+}
+
+static void summary_spans_every_operation(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *sum;
+
+	add(*state, "extract", 1500 * MS, 0);
+	add(*state, "load", 250 * MS, 0);
+	add(*state, "load", 250 * MS, 0);
+	root = report(&in);
+	sum = get(root, "summary");
+	assert_num(sum, "total_time", "2.0");
+	assert_int_equal(json_object_get_int64(get(sum, "total_operations")), 3);
+	assert_num(sum, "avg_operation_time", "0.666667");
+	assert_int_equal(json_object_get_int64(get(sum, "unfinished_operations")), 0);
+	json_object_put(root);
+}
+
+static void times_round_to_microseconds_and_memory_to_thousandths(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *o;
+
+	/* 1.234567891 s; 1.5 MiB + 600 B = 1.500572 MB */
+	add(*state, "r", 1234567891, 3 * MIB / 2 + 600);
+	root = report(&in);
+	o = op(root, "r");
+	assert_num(o, "total_time", "1.234568");
+	assert_num(o, "avg_time", "1.234568");
+	assert_num(o, "max_memory_delta", "1.501");
+	json_object_put(root);
+}
+
+static void negative_memory_deltas_stay_negative_and_tiny_ones_are_zero(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root;
+
+	add(*state, "free", MS, -1 * MIB);
+	add(*state, "free", MS, -3 * MIB);
+	add(*state, "tiny", MS, -100);
+	root = report(&in);
+	assert_num(op(root, "free"), "avg_memory_delta", "-2.0");
+	assert_num(op(root, "free"), "max_memory_delta", "-1.0");
+	assert_num(op(root, "tiny"), "max_memory_delta", "0.0"); /* not "-0.0" */
+	json_object_put(root);
+}
+
+static void peak_and_depth_are_reported(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample s = { .duration_ns = MS, .mem_delta = MIB, .mem_peak_delta = 4 * MIB,
+			       .depth = 3 };
+	struct json_object *root, *o;
+
+	assert_int_equal(stats_add(*state, "p", &s), 0);
+	s.mem_peak_delta = 2 * MIB;
+	s.depth = 1;
+	assert_int_equal(stats_add(*state, "p", &s), 0);
+	root = report(&in);
+	o = op(root, "p");
+	assert_num(o, "avg_peak_memory_delta", "3.0");
+	assert_num(o, "max_peak_memory_delta", "4.0");
+	assert_int_equal(json_object_get_int64(get(o, "max_depth")), 3);
+	json_object_put(root);
+}
+
+static void operation_with_only_unfinished_samples_has_count_zero_and_zeros(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample open = { .duration_ns = 5000 * MS, .mem_delta = MIB, .unfinished = true };
+	struct json_object *root, *o;
+
+	assert_int_equal(stats_add(*state, "open", &open), 0);
+	assert_int_equal(stats_add(*state, "open", &open), 0);
+	root = report(&in);
+	o = op(root, "open");
+	assert_int_equal(json_object_get_int64(get(o, "count")), 0);
+	assert_int_equal(json_object_get_int64(get(o, "unfinished")), 2);
+	assert_num(o, "total_time", "0.0");
+	assert_num(o, "avg_time", "0.0");
+	assert_num(o, "min_time", "0.0");
+	assert_num(o, "max_time", "0.0");
+	assert_num(o, "avg_memory_delta", "0.0");
+	assert_num(o, "max_memory_delta", "0.0");
+	assert_int_equal(json_object_get_int64(get(get(root, "summary"), "unfinished_operations")), 2);
+	assert_num(get(root, "summary"), "avg_operation_time", "0.0");
+	json_object_put(root);
+}
+
+static void resource_keys_appear_only_with_resource_samples(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample with = {
+		.duration_ns = 400 * MS, .cpu_ns = 100 * MS, .min_flt = 10, .maj_flt = 2,
+		.read_bytes = 4096, .write_bytes = 512, .has_resources = true,
+	};
+	struct json_object *root, *o;
+
+	add(*state, "plain", 100 * MS, 0);
+	assert_int_equal(stats_add(*state, "io", &with), 0);
+	assert_int_equal(stats_add(*state, "io", &with), 0);
+	add(*state, "io", 600 * MS, 0); /* no resources: not in cpu/off-cpu */
+	root = report(&in);
+	o = op(root, "plain");
+	assert_false(json_object_object_get_ex(o, "cpu_time", NULL));
+	assert_false(json_object_object_get_ex(o, "off_cpu_time", NULL));
+	assert_false(json_object_object_get_ex(o, "minor_faults", NULL));
+	o = op(root, "io");
+	assert_num(o, "total_time", "1.4");
+	assert_num(o, "cpu_time", "0.2");
+	assert_num(o, "off_cpu_time", "0.6"); /* 0.8 s with resources - 0.2 s on CPU */
+	assert_int_equal(json_object_get_int64(get(o, "minor_faults")), 20);
+	assert_int_equal(json_object_get_int64(get(o, "major_faults")), 4);
+	assert_int_equal(json_object_get_int64(get(o, "read_bytes")), 8192);
+	assert_int_equal(json_object_get_int64(get(o, "write_bytes")), 1024);
+	json_object_put(root);
+}
+
+static void off_cpu_time_is_clamped_at_zero(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample s = { .duration_ns = 100 * MS, .cpu_ns = 150 * MS, .has_resources = true };
+	struct json_object *root;
+
+	assert_int_equal(stats_add(*state, "spin", &s), 0);
+	root = report(&in);
+	assert_num(op(root, "spin"), "cpu_time", "0.15");
+	assert_num(op(root, "spin"), "off_cpu_time", "0.0");
+	json_object_put(root);
+}
+
+static void record_keys_appear_only_with_record_samples(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample with = { .duration_ns = 250 * MS, .records = 400, .has_records = true };
+	struct json_object *root, *o;
+
+	add(*state, "plain", 100 * MS, 0);
+	assert_int_equal(stats_add(*state, "batch", &with), 0);
+	with.records = 600;
+	assert_int_equal(stats_add(*state, "batch", &with), 0);
+	add(*state, "batch", 9000 * MS, 0); /* carries no count: not in the rate */
+	root = report(&in);
+	assert_false(json_object_object_get_ex(op(root, "plain"), "records", NULL));
+	assert_false(json_object_object_get_ex(op(root, "plain"), "records_per_second", NULL));
+	o = op(root, "batch");
+	assert_int_equal(json_object_get_int64(get(o, "records")), 1000);
+	assert_num(o, "records_per_second", "2000.0"); /* 1000 records in 0.5 s */
+	json_object_put(root);
+}
+
+static void pids_and_every_counter_are_listed(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *pids, *c;
+
+	root = report(&in);
+	pids = get(root, "pids");
+	assert_int_equal(json_object_array_length(pids), 2);
+	assert_int_equal(json_object_get_int(json_object_array_get_idx(pids, 0)), 4242);
+	assert_int_equal(json_object_get_int(json_object_array_get_idx(pids, 1)), 77);
+	c = get(root, "counters");
+	assert_int_equal(json_object_object_length(c), 5);
+	assert_int_equal(json_object_get_uint64(get(c, "starts")), 12);
+	assert_int_equal(json_object_get_uint64(get(c, "ends")), 11);
+	assert_int_equal(json_object_get_uint64(get(c, "ringbuf_full")), 0);
+	assert_int_equal(json_object_get_uint64(get(c, "unmatched_end")), 1);
+	assert_true(json_object_get_uint64(get(c, "huge")) == UINT64_MAX);
+	json_object_put(root);
+}
+
+static void recommendations_are_the_seed_texts_in_order(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *recs;
+
+	add(*state, "customer_transformation", 2500 * MS, 150 * MIB);
+	add(*state, "data_validation", 100 * MS, 120 * MIB);
+	root = report(&in);
+	recs = get(root, "recommendations");
+	assert_int_equal(json_object_array_length(recs), 3);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(recs, 0)),
+			    "Operation 'customer_transformation' is slow (avg: 2.5s). "
+			    "Consider optimization.");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(recs, 1)),
+			    "Operation 'customer_transformation' uses high memory (max: 150.0MB). "
+			    "Consider batch processing.");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(recs, 2)),
+			    "Operation 'data_validation' uses high memory (max: 120.0MB). "
+			    "Consider batch processing.");
+	json_object_put(root);
+}
+
+static void hostile_valid_utf8_names_round_trip_as_keys(void **state)
+{
+	static const char *const names[] = {
+		"quote\"d", "back\\slash", "new\nline", "tab\tcr\r", "esc\x1b[31mred\x1b[0m",
+		"ctl\x01\x02\x1f\x7f", "slash/ok", "{\"fake\": 1}", "caf\xc3\xa9 \xf0\x9f\x98\x80",
+		"\xe2\x80\xae" "rtl", "",
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	struct report_input in = input(*state);
+	struct json_object *root, *ops;
+
+	for (size_t i = 0; i < n; i++)
+		add(*state, names[i], (i + 1) * MS, 0);
+	root = report(&in);
+	ops = get(root, "operations");
+	assert_int_equal(json_object_object_length(ops), n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = get(ops, names[i]);
+
+		assert_int_equal(json_object_get_int64(get(o, "count")), 1);
+		assert_false(json_object_object_get_ex(o, "raw_name", NULL));
+	}
+	json_object_put(root);
+}
+
+static void invalid_utf8_names_become_fffd_keys_with_a_lossless_raw_name(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *o;
+
+	add(*state, "bad\xff\xc0\xaf" "end", MS, 0);
+	add(*state, "cut\xe2\x82", MS, 0);
+	root = report(&in);
+	o = op(root, "bad" FFFD FFFD FFFD "end");
+	assert_string_equal(json_object_get_string(get(o, "raw_name")), "bad\\xff\\xc0\\xafend");
+	o = op(root, "cut" FFFD);
+	assert_string_equal(json_object_get_string(get(o, "raw_name")), "cut\\xe2\\x82");
+	json_object_put(root);
+}
+
+static void names_converting_to_the_same_key_are_both_kept(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *ops;
+
+	add(*state, "a\xff", 300 * MS, 0);
+	add(*state, "a\xfe", 200 * MS, 0);
+	add(*state, "a" FFFD, 100 * MS, 0); /* the real name later in report order */
+	root = report(&in);
+	ops = get(root, "operations");
+	assert_int_equal(json_object_object_length(ops), 3);
+	assert_string_equal(json_object_get_string(get(get(ops, "a" FFFD), "raw_name")), "a\\xff");
+	assert_num(get(ops, "a" FFFD), "total_time", "0.3");
+	assert_string_equal(json_object_get_string(get(get(ops, "a" FFFD "#2"), "raw_name")),
+			    "a\\xfe");
+	assert_num(get(ops, "a" FFFD "#2"), "total_time", "0.2");
+	assert_string_equal(json_object_get_string(get(get(ops, "a" FFFD "#3"), "raw_name")),
+			    "a" FFFD);
+	assert_num(get(ops, "a" FFFD "#3"), "total_time", "0.1");
+	json_object_put(root);
+}
+
+static void recommendation_with_a_hostile_name_is_valid_json(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *recs;
+
+	add(*state, "x\"\\\n\x1b\xff", 3000 * MS, 0);
+	root = report(&in);
+	recs = get(root, "recommendations");
+	assert_int_equal(json_object_array_length(recs), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(recs, 0)),
+			    "Operation 'x\"\\\n\x1b" FFFD "' is slow (avg: 3.0s). "
+			    "Consider optimization.");
+	json_object_put(root);
+}
+
+static void empty_report_has_zeros_and_empty_collections(void **state)
+{
+	struct report_input in = { .stats = *state };
+	struct json_object *root, *sum;
+
+	root = report(&in);
+	sum = get(root, "summary");
+	assert_num(sum, "total_time", "0.0");
+	assert_int_equal(json_object_get_int64(get(sum, "total_operations")), 0);
+	assert_num(sum, "avg_operation_time", "0.0");
+	assert_num(sum, "wall_time", "0.0");
+	assert_int_equal(json_object_object_length(get(root, "operations")), 0);
+	assert_int_equal(json_object_array_length(get(root, "recommendations")), 0);
+	assert_int_equal(json_object_array_length(get(root, "pids")), 0);
+	assert_int_equal(json_object_object_length(get(root, "counters")), 0);
+	json_object_put(root);
+}
+
+static void write_failure_returns_eio(void **state)
+{
+	struct report_input in = input(*state);
+	FILE *f = fopen("/dev/full", "w");
+
+	assert_non_null(f);
+	add(*state, "extract", 100 * MS, 0);
+	assert_int_equal(report_write_json(&in, f), -EIO);
+	fclose(f);
+}
+
+static void null_arguments_are_rejected(void **state)
+{
+	struct report_input in = input(*state);
+
+	assert_int_equal(report_write_json(NULL, stdout), -EINVAL);
+	assert_int_equal(report_write_json(&in, NULL), -EINVAL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(seed_keys_come_first_in_seed_order_then_extras),
+		T(three_samples_give_the_seed_values),
+		T(summary_spans_every_operation),
+		T(times_round_to_microseconds_and_memory_to_thousandths),
+		T(negative_memory_deltas_stay_negative_and_tiny_ones_are_zero),
+		T(peak_and_depth_are_reported),
+		T(operation_with_only_unfinished_samples_has_count_zero_and_zeros),
+		T(resource_keys_appear_only_with_resource_samples),
+		T(off_cpu_time_is_clamped_at_zero),
+		T(record_keys_appear_only_with_record_samples),
+		T(pids_and_every_counter_are_listed),
+		T(recommendations_are_the_seed_texts_in_order),
+		T(hostile_valid_utf8_names_round_trip_as_keys),
+		T(invalid_utf8_names_become_fffd_keys_with_a_lossless_raw_name),
+		T(names_converting_to_the_same_key_are_both_kept),
+		T(recommendation_with_a_hostile_name_is_valid_json),
+		T(empty_report_has_zeros_and_empty_collections),
+		T(write_failure_returns_eio),
+		T(null_arguments_are_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

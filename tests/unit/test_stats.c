@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stats.c - the per-operation statistics table (user/stats.c).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stats.h"
+
+#define MS 1000000ull
+#define MIB (1024ll * 1024)
+
+static int setup(void **state)
+{
+	*state = stats_new();
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	stats_free(*state);
+	return 0;
+}
+
+static void add(struct stats *st, const char *name, uint64_t ns, int64_t mem)
+{
+	struct op_sample s = { .duration_ns = ns, .mem_delta = mem, .mem_peak_delta = mem };
+
+	assert_int_equal(stats_add(st, name, &s), 0);
+}
+
+static const struct op_stats *find(struct stats *st, const char *name)
+{
+	const struct op_stats *op = stats_find(st, name);
+
+	assert_non_null(op);
+	return op;
+}
+
+static void new_table_is_empty(void **state)
+{
+	struct stats *st = *state;
+	struct stats_summary sum;
+
+	assert_int_equal(stats_size(st), 0);
+	assert_null(stats_find(st, "extract"));
+	stats_summarize(st, &sum);
+	assert_true(sum.total_time == 0.0);
+	assert_int_equal(sum.total_operations, 0);
+	assert_true(sum.avg_operation_time == 0.0);
+	assert_int_equal(sum.unfinished, 0);
+}
+
+static void three_samples_give_count_total_min_max(void **state)
+{
+	struct stats *st = *state;
+	const struct op_stats *op;
+
+	add(st, "extract", 100 * MS, 0);
+	add(st, "extract", 200 * MS, 0);
+	add(st, "extract", 600 * MS, 0);
+	op = find(st, "extract");
+	assert_string_equal(op->name, "extract");
+	assert_int_equal(op->count, 3);
+	assert_int_equal(op->total_ns, 900 * MS);
+	assert_int_equal(op->min_ns, 100 * MS);
+	assert_int_equal(op->max_ns, 600 * MS);
+	assert_int_equal(stats_size(st), 1);
+}
+
+static void min_and_max_are_right_when_the_first_sample_is_the_extreme(void **state)
+{
+	struct stats *st = *state;
+
+	/* First sample largest: max must not stay at a zero-initialised min. */
+	add(st, "a", 900 * MS, 0);
+	add(st, "a", 200 * MS, 0);
+	add(st, "a", 300 * MS, 0);
+	assert_int_equal(find(st, "a")->min_ns, 200 * MS);
+	assert_int_equal(find(st, "a")->max_ns, 900 * MS);
+	/* First sample smallest: min must not stay at 0 from calloc. */
+	add(st, "b", 500 * MS, 0);
+	add(st, "b", 700 * MS, 0);
+	assert_int_equal(find(st, "b")->min_ns, 500 * MS);
+	assert_int_equal(find(st, "b")->max_ns, 700 * MS);
+	/* A single sample is both. */
+	add(st, "c", 42, 0);
+	assert_int_equal(find(st, "c")->min_ns, 42);
+	assert_int_equal(find(st, "c")->max_ns, 42);
+}
+
+static void memory_deltas_are_summed_and_max_kept(void **state)
+{
+	struct stats *st = *state;
+	const struct op_stats *op;
+
+	add(st, "load", MS, 1 * MIB);
+	add(st, "load", MS, 3 * MIB);
+	op = find(st, "load");
+	assert_int_equal(op->sum_mem_delta, 4 * MIB); /* avg 2 MiB */
+	assert_int_equal(op->max_mem_delta, 3 * MIB);
+}
+
+static void negative_memory_max_is_the_largest_negative_not_zero(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample s = { .duration_ns = MS, .mem_delta = -2 * MIB, .mem_peak_delta = -MIB };
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "free", &s), 0);
+	s.mem_delta = -1 * MIB;
+	s.mem_peak_delta = 0;
+	assert_int_equal(stats_add(st, "free", &s), 0);
+	op = find(st, "free");
+	assert_int_equal(op->sum_mem_delta, -3 * MIB);
+	assert_int_equal(op->max_mem_delta, -1 * MIB);
+	assert_int_equal(op->sum_peak_delta, -1 * MIB);
+	assert_int_equal(op->max_peak_delta, 0);
+}
+
+static void peak_deltas_are_summed_and_max_kept(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample s = { .duration_ns = MS, .mem_delta = MIB, .mem_peak_delta = 5 * MIB };
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "t", &s), 0);
+	s.mem_peak_delta = 2 * MIB;
+	assert_int_equal(stats_add(st, "t", &s), 0);
+	op = find(st, "t");
+	assert_int_equal(op->sum_peak_delta, 7 * MIB);
+	assert_int_equal(op->max_peak_delta, 5 * MIB);
+}
+
+static void unfinished_samples_only_count_as_unfinished(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample s = {
+		.duration_ns = 5000 * MS, .mem_delta = 9 * MIB, .mem_peak_delta = 9 * MIB,
+		.cpu_ns = 7, .min_flt = 7, .records = 7, .depth = 9,
+		.has_resources = true, .has_records = true, .unfinished = true,
+	};
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "open", &s), 0);
+	op = find(st, "open");
+	assert_int_equal(op->unfinished, 1);
+	assert_int_equal(op->count, 0);
+	assert_int_equal(op->total_ns, 0);
+	assert_int_equal(op->sum_mem_delta, 0);
+	assert_int_equal(op->cpu_ns, 0);
+	assert_int_equal(op->min_flt, 0);
+	assert_int_equal(op->records, 0);
+	assert_int_equal(op->resource_samples, 0);
+	assert_int_equal(op->record_samples, 0);
+	assert_int_equal(op->max_depth, 0);
+
+	/* The first finished sample after it still sets min/max. */
+	add(st, "open", 300 * MS, -MIB);
+	op = find(st, "open");
+	assert_int_equal(op->count, 1);
+	assert_int_equal(op->unfinished, 1);
+	assert_int_equal(op->min_ns, 300 * MS);
+	assert_int_equal(op->max_ns, 300 * MS);
+	assert_int_equal(op->max_mem_delta, -MIB);
+}
+
+static void resources_are_summed_only_from_samples_that_have_them(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample with = {
+		.duration_ns = 400 * MS, .cpu_ns = 100 * MS, .min_flt = 10, .maj_flt = 2,
+		.read_bytes = 4096, .write_bytes = 512, .has_resources = true,
+	};
+	struct op_sample without = {
+		.duration_ns = 600 * MS, .cpu_ns = 999, .min_flt = 999, .maj_flt = 999,
+		.read_bytes = 999, .write_bytes = 999,
+	};
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "io", &with), 0);
+	assert_int_equal(stats_add(st, "io", &without), 0);
+	assert_int_equal(stats_add(st, "io", &with), 0);
+	op = find(st, "io");
+	assert_int_equal(op->count, 3);
+	assert_int_equal(op->total_ns, 1400 * MS);
+	assert_int_equal(op->resource_samples, 2);
+	assert_int_equal(op->resource_ns, 800 * MS);
+	assert_int_equal(op->cpu_ns, 200 * MS);
+	assert_int_equal(op->min_flt, 20);
+	assert_int_equal(op->maj_flt, 4);
+	assert_int_equal(op->read_bytes, 8192);
+	assert_int_equal(op->write_bytes, 1024);
+}
+
+static void records_are_summed_only_from_samples_that_carry_a_count(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample with = { .duration_ns = 250 * MS, .records = 1000, .has_records = true };
+	struct op_sample without = { .duration_ns = 750 * MS, .records = 5555 };
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "batch", &with), 0);
+	assert_int_equal(stats_add(st, "batch", &without), 0);
+	with.records = 500;
+	assert_int_equal(stats_add(st, "batch", &with), 0);
+	op = find(st, "batch");
+	assert_int_equal(op->records, 1500);
+	assert_int_equal(op->records_ns, 500 * MS);
+	assert_int_equal(op->record_samples, 2);
+	assert_int_equal(op->count, 3);
+}
+
+static void max_depth_is_the_deepest_finished_sample(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample s = { .duration_ns = MS, .depth = 2 };
+
+	assert_int_equal(stats_add(st, "nested", &s), 0);
+	s.depth = 5;
+	assert_int_equal(stats_add(st, "nested", &s), 0);
+	s.depth = 1;
+	assert_int_equal(stats_add(st, "nested", &s), 0);
+	assert_int_equal(find(st, "nested")->max_depth, 5);
+}
+
+static void names_are_copied_not_referenced(void **state)
+{
+	struct stats *st = *state;
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "first");
+	add(st, buf, MS, 0);
+	snprintf(buf, sizeof(buf), "second");
+	add(st, buf, MS, 0);
+	assert_int_equal(stats_size(st), 2);
+	assert_int_equal(find(st, "first")->count, 1);
+	assert_int_equal(find(st, "second")->count, 1);
+}
+
+static void names_are_matched_as_exact_bytes(void **state)
+{
+	struct stats *st = *state;
+
+	add(st, "ab", 1, 0);
+	add(st, "abc", 2, 0);
+	add(st, "AB", 3, 0);
+	add(st, "ab\xff", 4, 0);
+	add(st, "", 5, 0);
+	assert_int_equal(stats_size(st), 5);
+	assert_int_equal(find(st, "ab")->total_ns, 1);
+	assert_int_equal(find(st, "abc")->total_ns, 2);
+	assert_int_equal(find(st, "AB")->total_ns, 3);
+	assert_int_equal(find(st, "ab\xff")->total_ns, 4);
+	assert_int_equal(find(st, "")->total_ns, 5);
+	assert_null(stats_find(st, "a"));
+}
+
+static void table_grows_without_limit_and_keeps_every_name(void **state)
+{
+	struct stats *st = *state;
+	enum { N = 20000 };
+	char name[32];
+
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "op-%u", i);
+		add(st, name, i + 1, 0);
+		if (i % 3 == 0)
+			add(st, name, i + 1, 0);
+	}
+	assert_int_equal(stats_size(st), N);
+	for (unsigned i = 0; i < N; i++) {
+		const struct op_stats *op;
+
+		snprintf(name, sizeof(name), "op-%u", i);
+		op = find(st, name);
+		assert_string_equal(op->name, name);
+		assert_int_equal(op->count, i % 3 == 0 ? 2 : 1);
+		assert_int_equal(op->total_ns, (uint64_t)(i + 1) * op->count);
+	}
+}
+
+static void sorted_is_by_total_time_descending_ties_by_name(void **state)
+{
+	struct stats *st = *state;
+	const struct op_stats *out[5];
+
+	add(st, "small", 100, 0);
+	add(st, "big", 700, 0);
+	add(st, "tie-b", 300, 0);
+	add(st, "tie-a", 200, 0);
+	add(st, "tie-a", 100, 0);
+	add(st, "zero", 0, 0);
+	assert_int_equal(stats_size(st), 5);
+	assert_int_equal(stats_sorted(st, out), 5);
+	assert_string_equal(out[0]->name, "big");
+	assert_string_equal(out[1]->name, "tie-a");
+	assert_string_equal(out[2]->name, "tie-b");
+	assert_string_equal(out[3]->name, "small");
+	assert_string_equal(out[4]->name, "zero");
+}
+
+static void summary_sums_totals_counts_and_unfinished(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample open = { .unfinished = true };
+	struct stats_summary sum;
+
+	add(st, "extract", 100 * MS, 0);
+	add(st, "extract", 200 * MS, 0);
+	add(st, "extract", 600 * MS, 0);
+	add(st, "load", 300 * MS, 0);
+	assert_int_equal(stats_add(st, "load", &open), 0);
+	assert_int_equal(stats_add(st, "pending", &open), 0);
+	stats_summarize(st, &sum);
+	assert_float_equal(sum.total_time, 1.2, 1e-12);
+	assert_int_equal(sum.total_operations, 4);
+	assert_float_equal(sum.avg_operation_time, 0.3, 1e-12);
+	assert_int_equal(sum.unfinished, 2);
+}
+
+static void add_rejects_null_arguments(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample s = { .duration_ns = 1 };
+
+	assert_int_equal(stats_add(NULL, "x", &s), -EINVAL);
+	assert_int_equal(stats_add(st, NULL, &s), -EINVAL);
+	assert_int_equal(stats_add(st, "x", NULL), -EINVAL);
+	assert_int_equal(stats_size(st), 0);
+	assert_null(stats_find(st, NULL));
+}
+
+static void free_accepts_null(void **state)
+{
+	(void)state;
+	stats_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(new_table_is_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(three_samples_give_count_total_min_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(min_and_max_are_right_when_the_first_sample_is_the_extreme,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(memory_deltas_are_summed_and_max_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(negative_memory_max_is_the_largest_negative_not_zero,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(peak_deltas_are_summed_and_max_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(unfinished_samples_only_count_as_unfinished, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(resources_are_summed_only_from_samples_that_have_them,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(records_are_summed_only_from_samples_that_carry_a_count,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(max_depth_is_the_deepest_finished_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(names_are_copied_not_referenced, setup, teardown),
+		cmocka_unit_test_setup_teardown(names_are_matched_as_exact_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(table_grows_without_limit_and_keeps_every_name, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(sorted_is_by_total_time_descending_ties_by_name, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(summary_sums_totals_counts_and_unfinished, setup, teardown),
+		cmocka_unit_test_setup_teardown(add_rejects_null_arguments, setup, teardown),
+		cmocka_unit_test(free_accepts_null),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

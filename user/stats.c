@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stats.c - the per-operation table behind stats.h: an open-addressing hash
+ * table (linear probing, power-of-two capacity, at most half full) of
+ * pointers to heap-allocated op_stats, keyed by the raw name bytes.
+ *
+ * Names come from the traced process; a process emitting many distinct names
+ * crafted to collide under FNV-1a only slows its own report down.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define STATS_MIN_CAP 16
+
+struct slot {
+	uint64_t hash;
+	struct op_stats *op; /* NULL: empty slot */
+};
+
+struct stats {
+	struct slot *slots;
+	size_t cap;  /* power of two */
+	size_t size; /* occupied slots, always <= cap / 2 */
+};
+
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Returns the slot holding `name`, or the empty slot where it belongs. */
+static struct slot *slot_for(const struct slot *slots, size_t cap, uint64_t hash,
+			     const char *name)
+{
+	size_t mask = cap - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		const struct slot *sl = &slots[i];
+
+		if (!sl->op || (sl->hash == hash && strcmp(sl->op->name, name) == 0))
+			return (struct slot *)sl;
+	}
+}
+
+struct stats *stats_new(void)
+{
+	struct stats *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->slots = calloc(STATS_MIN_CAP, sizeof(*st->slots));
+	if (!st->slots) {
+		free(st);
+		return NULL;
+	}
+	st->cap = STATS_MIN_CAP;
+	return st;
+}
+
+void stats_free(struct stats *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->cap; i++) {
+		if (st->slots[i].op) {
+			free(st->slots[i].op->name);
+			free(st->slots[i].op);
+		}
+	}
+	free(st->slots);
+	free(st);
+}
+
+/* Doubles the capacity. Returns 0 or -ENOMEM (table unchanged). */
+static int stats_grow(struct stats *st)
+{
+	size_t cap = st->cap * 2;
+	struct slot *slots;
+
+	if (cap < st->cap || cap > SIZE_MAX / sizeof(*slots))
+		return -ENOMEM;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->cap; i++) {
+		const struct slot *old = &st->slots[i];
+
+		if (old->op)
+			*slot_for(slots, cap, old->hash, old->op->name) = *old;
+	}
+	free(st->slots);
+	st->slots = slots;
+	st->cap = cap;
+	return 0;
+}
+
+/* Returns the entry for `name`, created empty if absent, or NULL on ENOMEM. */
+static struct op_stats *stats_get(struct stats *st, const char *name)
+{
+	uint64_t hash = name_hash(name);
+	struct slot *sl = slot_for(st->slots, st->cap, hash, name);
+	struct op_stats *op;
+
+	if (sl->op)
+		return sl->op;
+	if ((st->size + 1) * 2 > st->cap) {
+		if (stats_grow(st))
+			return NULL;
+		sl = slot_for(st->slots, st->cap, hash, name);
+	}
+	op = calloc(1, sizeof(*op));
+	if (!op)
+		return NULL;
+	op->name = strdup(name);
+	if (!op->name) {
+		free(op);
+		return NULL;
+	}
+	sl->hash = hash;
+	sl->op = op;
+	st->size++;
+	return op;
+}
+
+static void op_add_finished(struct op_stats *op, const struct op_sample *s)
+{
+	if (op->count == 0) {
+		op->min_ns = s->duration_ns;
+		op->max_ns = s->duration_ns;
+		op->max_mem_delta = s->mem_delta;
+		op->max_peak_delta = s->mem_peak_delta;
+		op->max_depth = s->depth;
+	} else {
+		if (s->duration_ns < op->min_ns)
+			op->min_ns = s->duration_ns;
+		if (s->duration_ns > op->max_ns)
+			op->max_ns = s->duration_ns;
+		if (s->mem_delta > op->max_mem_delta)
+			op->max_mem_delta = s->mem_delta;
+		if (s->mem_peak_delta > op->max_peak_delta)
+			op->max_peak_delta = s->mem_peak_delta;
+		if (s->depth > op->max_depth)
+			op->max_depth = s->depth;
+	}
+	op->count++;
+	op->total_ns += s->duration_ns;
+	op->sum_mem_delta += s->mem_delta;
+	op->sum_peak_delta += s->mem_peak_delta;
+
+	if (s->has_resources) {
+		op->cpu_ns += s->cpu_ns;
+		op->min_flt += s->min_flt;
+		op->maj_flt += s->maj_flt;
+		op->read_bytes += s->read_bytes;
+		op->write_bytes += s->write_bytes;
+		op->resource_ns += s->duration_ns;
+		op->resource_samples++;
+	}
+	if (s->has_records) {
+		op->records += s->records;
+		op->records_ns += s->duration_ns;
+		op->record_samples++;
+	}
+}
+
+int stats_add(struct stats *st, const char *name, const struct op_sample *s)
+{
+	struct op_stats *op;
+
+	if (!st || !name || !s)
+		return -EINVAL;
+	op = stats_get(st, name);
+	if (!op)
+		return -ENOMEM;
+	if (s->unfinished)
+		op->unfinished++;
+	else
+		op_add_finished(op, s);
+	return 0;
+}
+
+size_t stats_size(const struct stats *st)
+{
+	return st ? st->size : 0;
+}
+
+const struct op_stats *stats_find(const struct stats *st, const char *name)
+{
+	if (!st || !name)
+		return NULL;
+	return slot_for(st->slots, st->cap, name_hash(name), name)->op;
+}
+
+static int cmp_total_desc(const void *a, const void *b)
+{
+	const struct op_stats *x = *(const struct op_stats *const *)a;
+	const struct op_stats *y = *(const struct op_stats *const *)b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+size_t stats_sorted(const struct stats *st, const struct op_stats **out)
+{
+	size_t n = 0;
+
+	if (!st)
+		return 0;
+	for (size_t i = 0; i < st->cap; i++) {
+		if (st->slots[i].op)
+			out[n++] = st->slots[i].op;
+	}
+	if (n > 1)
+		qsort(out, n, sizeof(*out), cmp_total_desc);
+	return n;
+}
+
+void stats_summarize(const struct stats *st, struct stats_summary *out)
+{
+	uint64_t total_ns = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; st && i < st->cap; i++) {
+		const struct op_stats *op = st->slots[i].op;
+
+		if (!op)
+			continue;
+		total_ns += op->total_ns;
+		out->total_operations += op->count;
+		out->unfinished += op->unfinished;
+	}
+	out->total_time = (double)total_ns / 1e9;
+	if (out->total_operations)
+		out->avg_operation_time = out->total_time / (double)out->total_operations;
+}
