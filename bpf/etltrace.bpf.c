@@ -11,6 +11,14 @@
  * short timer. A wakeup is forced only when a record makes the unread data
  * cross `wakeup_bytes`, so a burst cannot overrun the ring between timer
  * ticks while the common path never pays for a wakeup.
+ *
+ * With collect_resources, two more programs run outside the probes so the
+ * probes themselves only read a few fields:
+ *  - sched_switch adds each traced thread's time slice to its on-CPU total
+ *    (the scheduler's own sum_exec_runtime is only brought up to date at
+ *    ticks and switches, too coarse for short operations);
+ *  - kmem:rss_stat raises the RSS high-water mark of the threads of the
+ *    process whose mm changed, whichever task changed it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -39,6 +47,13 @@ struct {
 	__type(value, struct etl_thread_stack);
 } stacks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ETL_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, struct etl_proc_state);
+} procs SEC(".maps");
+
 struct counters {
 	__u64 c[ETL_CNT__MAX];
 };
@@ -50,6 +65,14 @@ struct {
 	__type(value, struct counters);
 } counters SEC(".maps");
 
+/* When the task now running on each CPU was switched in (0: not seen yet). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} switched_in SEC(".maps");
+
 /* Scratch for an op_end name that must be compared byte by byte. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -58,24 +81,30 @@ struct {
 	__type(value, char[ETL_NAME_MAX]);
 } name_scratch SEC(".maps");
 
-static __always_inline void count(enum etl_counter idx)
+static __always_inline void count_n(enum etl_counter idx, __u64 n)
 {
 	__u32 zero = 0;
 	struct counters *c = bpf_map_lookup_elem(&counters, &zero);
 
 	if (c && idx < ETL_CNT__MAX)
-		c->c[idx]++;
+		c->c[idx] += n;
 }
 
-static __always_inline bool traced_tgid(__u32 tgid)
+static __always_inline void count(enum etl_counter idx)
+{
+	count_n(idx, 1);
+}
+
+/* Index of tgid in the traced list, or -1. */
+static __always_inline int tgid_index(__u32 tgid)
 {
 	for (__u32 i = 0; i < ETL_MAX_TGIDS; i++) {
 		if (i >= targ_ntgids)
 			break;
 		if (targ_tgids[i] == tgid)
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
 }
 
 /* Resident set of the process in bytes: file + anon + shmem pages. The
@@ -91,13 +120,46 @@ static __always_inline __u64 rss_bytes(struct mm_struct *mm)
 	return pages > 0 ? (__u64)pages << 12 : 0;
 }
 
-static __always_inline void read_resources(struct task_struct *t, struct etl_frame *f)
+static __always_inline __u64 max64(__u64 a, __u64 b)
 {
-	f->cpu_start = t->se.sum_exec_runtime;
-	f->min_flt = t->min_flt;
-	f->maj_flt = t->maj_flt;
-	f->rchar = t->ioac.rchar;
-	f->wchar = t->ioac.wchar;
+	return a > b ? a : b;
+}
+
+/* On-CPU time of the running thread t up to now. */
+static __always_inline __u64 cpu_now(const struct etl_thread_stack *s, __u64 now)
+{
+	__u32 zero = 0;
+	__u64 *in = bpf_map_lookup_elem(&switched_in, &zero);
+
+	return s->cpu_ns + (in && *in && now > *in ? now - *in : 0);
+}
+
+/* The RSS high-water slot of this thread in its process, claimed on first
+ * use; NULL if all slots are taken. */
+static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, int idx, struct mm_struct *mm)
+{
+	__u32 key = (__u32)idx;
+	struct etl_proc_state *ps = bpf_map_lookup_elem(&procs, &key);
+
+	if (!ps)
+		return NULL;
+	if (ps->mm != (__u64)mm)
+		ps->mm = (__u64)mm; /* first operation, or after an exec */
+	if (!s->peak_slot) {
+		for (__u32 k = 0; k < ETL_PEAK_SLOTS; k++) {
+			__u32 used = ps->slots_used, bit = 1u << k;
+
+			if (used & bit)
+				continue;
+			if (__sync_val_compare_and_swap(&ps->slots_used, used, used | bit) == used) {
+				s->peak_slot = k + 1;
+				break;
+			}
+		}
+		if (!s->peak_slot)
+			return NULL;
+	}
+	return &ps->hw[(s->peak_slot - 1) & (ETL_PEAK_SLOTS - 1)];
 }
 
 /* Reads the name at addr into f; on failure marks it for user space. */
@@ -126,9 +188,10 @@ int BPF_USDT(op_start, const char *name)
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s;
 	struct etl_frame *f;
+	int idx = tgid_index(t->tgid);
 	__u32 d;
 
-	if (!traced_tgid(t->tgid))
+	if (idx < 0)
 		return 0;
 	count(ETL_CNT_STARTS);
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -146,33 +209,29 @@ int BPF_USDT(op_start, const char *name)
 	f->name_addr = (__u64)name;
 	read_name(f, name);
 	f->rss_start = rss_bytes(t->mm);
-	if (collect_resources)
-		read_resources(t, f);
+	f->peak_before = f->rss_start;
+	if (collect_resources) {
+		__u64 *hw = peak_slot(s, idx, t->mm);
+
+		if (hw) {
+			/* The enclosing operation keeps what it reached so far;
+			 * the new one starts its own mark. */
+			if (d > 0 && d <= ETL_STACK_MAX)
+				s->f[(d - 1) & (ETL_STACK_MAX - 1)].peak_before =
+					max64(s->f[(d - 1) & (ETL_STACK_MAX - 1)].peak_before, *hw);
+			*hw = f->rss_start;
+		}
+		f->min_flt = t->min_flt;
+		f->maj_flt = t->maj_flt;
+		f->rchar = t->ioac.rchar;
+		f->wchar = t->ioac.wchar;
+	}
 	s->depth = d + 1;
 	/* Last, so the probe's own work is not charged to the operation. */
 	f->start_ns = bpf_ktime_get_ns();
+	if (collect_resources)
+		f->cpu_start = cpu_now(s, f->start_ns);
 	return 0;
-}
-
-/* Byte-wise comparison of a frame's name with the name read at op_end. */
-static __always_inline bool same_name(const struct etl_frame *f, const char *addr)
-{
-	__u32 zero = 0;
-	char *buf = bpf_map_lookup_elem(&name_scratch, &zero);
-	long n;
-
-	if (!buf || (f->flags & ETL_REC_F_NAME_UNREAD))
-		return false;
-	n = bpf_probe_read_user_str(buf, ETL_NAME_MAX, addr);
-	if (n <= 0 || (__u32)(n - 1) != f->name_len)
-		return false;
-	for (int i = 0; i < ETL_NAME_MAX; i++) {
-		if (buf[i] != f->name[i])
-			return false;
-		if (buf[i] == '\0')
-			break;
-	}
-	return true;
 }
 
 static __always_inline void submit(struct etl_op_record *r)
@@ -186,19 +245,28 @@ static __always_inline void submit(struct etl_op_record *r)
 	bpf_ringbuf_submit(r, flags);
 }
 
-/* Writes frame f of thread t as a record of the given kind ending now. */
+/* What an operation ending now measured, beyond its frame. */
+struct op_end_info {
+	__u64 now;
+	__u64 rss_end;
+	__u64 peak; /* highest RSS inside the operation */
+	__u64 cpu;  /* the thread's on-CPU ns now */
+	long records;
+	bool has_records;
+	bool peak_tracked;
+};
+
+/* Writes frame f of thread t as a record of the given kind. */
 static __always_inline void emit(struct task_struct *t, const struct etl_frame *f, __u32 depth,
-				 __u32 kind, __u64 now, long records, bool has_records)
+				 __u32 kind, const struct op_end_info *e)
 {
 	struct etl_op_record *r;
-	__u64 rss_end;
 
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count(ETL_CNT_RINGBUF_FULL);
 		return;
 	}
-	rss_end = rss_bytes(t->mm);
 	r->kind = kind;
 	r->flags = f->flags;
 	r->tgid = t->tgid;
@@ -207,13 +275,13 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 	r->name_len = f->name_len;
 	r->name_addr = f->name_addr;
 	r->start_ns = f->start_ns;
-	r->end_ns = now;
+	r->end_ns = e->now;
 	r->rss_start = f->rss_start;
-	r->rss_delta = (__s64)(rss_end - f->rss_start);
-	r->rss_peak_delta = r->rss_delta > 0 ? r->rss_delta : 0;
+	r->rss_delta = (__s64)(e->rss_end - f->rss_start);
+	r->rss_peak_delta = (__s64)(max64(e->peak, e->rss_end) - f->rss_start);
 	if (collect_resources) {
 		r->flags |= ETL_REC_F_RESOURCES;
-		r->cpu_ns = t->se.sum_exec_runtime - f->cpu_start;
+		r->cpu_ns = e->cpu > f->cpu_start ? e->cpu - f->cpu_start : 0;
 		r->min_flt = t->min_flt - f->min_flt;
 		r->maj_flt = t->maj_flt - f->maj_flt;
 		r->read_bytes = t->ioac.rchar - f->rchar;
@@ -222,25 +290,98 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 		r->cpu_ns = r->min_flt = r->maj_flt = r->read_bytes = r->write_bytes = 0;
 	}
 	r->records = 0;
-	if (has_records) {
+	if (e->has_records) {
 		r->flags |= ETL_REC_F_HAS_RECORDS;
-		r->records = records;
+		r->records = e->records;
 	}
 	__builtin_memcpy(r->name, f->name, ETL_NAME_MAX);
 	submit(r);
 }
 
+/*
+ * Slow paths of op_end, as global functions: the verifier checks each once
+ * on its own instead of once per path through op_end.
+ */
+
+/* Index of the open frame (top or below) that an op_end whose name is not
+ * at the top frame's address closes, or ETL_STACK_MAX. The top frame matches
+ * by content; deeper ones (whose inner operations never ended, e.g. skipped
+ * by an early exit) by address. */
+__noinline int match_slow(struct etl_thread_stack *s, __u32 top, __u64 name)
+{
+	__u32 zero = 0, k;
+	char *buf = bpf_map_lookup_elem(&name_scratch, &zero);
+	const struct etl_frame *f;
+	long n;
+
+	if (!s || !buf || top >= ETL_STACK_MAX)
+		return ETL_STACK_MAX;
+	f = &s->f[top];
+	if (!(f->flags & ETL_REC_F_NAME_UNREAD)) {
+		n = bpf_probe_read_user_str(buf, ETL_NAME_MAX, (const char *)name);
+		if (n > 0 && (__u32)(n - 1) == f->name_len) {
+			for (k = 0; k < ETL_NAME_MAX; k++) {
+				if (buf[k] != f->name[k])
+					break;
+				if (buf[k] == '\0')
+					return (int)top;
+			}
+		}
+	}
+	for (__u32 j = 1; j < ETL_STACK_MAX; j++) {
+		/* The mask keeps the index provably in range (a no-op here). */
+		k = (top - j) & (ETL_STACK_MAX - 1);
+		if (j > top)
+			break;
+		if (s->f[k].name_addr == name)
+			return (int)k;
+	}
+	return ETL_STACK_MAX;
+}
+
+/* Highest peak_before of the frames above i (abandoned ones, which saw
+ * part of i's interval), 0 if none. */
+__noinline __u64 peak_above(struct etl_thread_stack *s, __u32 i, __u32 depth)
+{
+	__u64 peak = 0;
+
+	if (!s)
+		return 0;
+	for (__u32 k = 1; k < ETL_STACK_MAX; k++) {
+		if (i + k >= depth)
+			break;
+		peak = max64(peak, s->f[(i + k) & (ETL_STACK_MAX - 1)].peak_before);
+	}
+	return peak;
+}
+
+/* Peak RSS of frame i, ending now with the thread's high-water mark at
+ * *hw, and hands the enclosing frame its share. */
+static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u32 depth,
+					__u64 *hw)
+{
+	__u64 peak = s->f[i & (ETL_STACK_MAX - 1)].peak_before;
+
+	if (hw)
+		peak = max64(peak, *hw);
+	if (i + 1 < depth)
+		peak = max64(peak, peak_above(s, i, depth));
+	if (hw && i > 0)
+		*hw = max64(peak, s->f[(i - 1) & (ETL_STACK_MAX - 1)].peak_before);
+	return peak;
+}
+
 SEC("usdt")
 int BPF_USDT(op_end, const char *name)
 {
-	__u64 now = bpf_ktime_get_ns();
+	struct op_end_info e = { .now = bpf_ktime_get_ns() };
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s;
-	long records = 0;
-	bool has_records;
+	int idx = tgid_index(t->tgid);
+	__u64 *hw = NULL;
 	__u32 d, i;
 
-	if (!traced_tgid(t->tgid))
+	if (idx < 0)
 		return 0;
 	count(ETL_CNT_ENDS);
 	s = bpf_task_storage_get(&stacks, t, NULL, 0);
@@ -256,63 +397,76 @@ int BPF_USDT(op_end, const char *name)
 	d = s->depth;
 	if (d > ETL_STACK_MAX)
 		return 0;
-	i = d - 1;
-	if (i >= ETL_STACK_MAX)
-		return 0;
-	if (s->f[i].name_addr != (__u64)name && !same_name(&s->f[i], name)) {
-		/* Not the innermost operation: an outer one whose inner ones
-		 * never ended (an early exit skipped their op_end)? */
-		__u32 j, found = ETL_STACK_MAX;
-
-		for (j = 1; j < ETL_STACK_MAX; j++) {
-			/* The mask keeps the index provably in range (a no-op here). */
-			__u32 k = (i - j) & (ETL_STACK_MAX - 1);
-
-			if (j > i)
-				break;
-			if (s->f[k].name_addr == (__u64)name) {
-				found = k;
-				break;
-			}
-		}
-		if (found >= ETL_STACK_MAX) {
+	i = (d - 1) & (ETL_STACK_MAX - 1);
+	if (s->f[i].name_addr != (__u64)name) {
+		i = (__u32)match_slow(s, i, (__u64)name);
+		if (i >= ETL_STACK_MAX) {
 			count(ETL_CNT_NAME_MISMATCH);
 			return 0;
 		}
-		for (j = found + 1; j < ETL_STACK_MAX; j++) {
-			if (j >= d)
-				break;
-			count(ETL_CNT_ABANDONED);
-		}
-		i = found;
+		count_n(ETL_CNT_ABANDONED, d - 1 - i);
 	}
-	has_records = bpf_usdt_arg_cnt(ctx) > 1 && bpf_usdt_arg(ctx, 1, &records) == 0;
-	emit(t, &s->f[i], i, ETL_REC_OP, now, records, has_records);
+	e.rss_end = rss_bytes(t->mm);
+	if (collect_resources) {
+		e.cpu = cpu_now(s, e.now);
+		if (s->peak_slot)
+			hw = peak_slot(s, idx, t->mm);
+		else
+			count(ETL_CNT_PEAK_UNTRACKED);
+	}
+	e.peak = close_peak(s, i, d, hw);
+	e.has_records = bpf_usdt_arg_cnt(ctx) > 1 && bpf_usdt_arg(ctx, 1, &e.records) == 0;
+	emit(t, &s->f[i], i, ETL_REC_OP, &e);
 	s->depth = i;
 	return 0;
 }
 
 /* A thread that exits, or a process that execs, with operations still open:
- * report each as unfinished so nothing disappears silently. */
-static __always_inline int flush_open(void)
+ * report each as unfinished so nothing disappears silently. An exiting
+ * thread also gives back its peak slot. */
+static __always_inline int flush_open(bool exiting)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	__u64 now = bpf_ktime_get_ns();
+	struct op_end_info e = { .now = bpf_ktime_get_ns() };
 	struct etl_thread_stack *s;
+	int idx = tgid_index(t->tgid);
 
-	if (!traced_tgid(t->tgid))
+	if (idx < 0)
 		return 0;
 	s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	if (!s)
 		return 0;
+	e.rss_end = rss_bytes(t->mm);
+	e.cpu = cpu_now(s, e.now);
 	for (__u32 i = 0; i < ETL_STACK_MAX; i++) {
 		if (i >= s->depth)
 			break;
-		emit(t, &s->f[i], i, ETL_REC_UNFINISHED, now, 0, false);
+		e.peak = s->f[i].peak_before;
+		emit(t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 	}
 	s->depth = 0;
 	s->overflow = 0;
+	if (exiting && s->peak_slot) {
+		__u32 key = (__u32)idx;
+		struct etl_proc_state *ps = bpf_map_lookup_elem(&procs, &key);
+
+		if (ps)
+			__sync_fetch_and_and(&ps->slots_used, ~(1u << ((s->peak_slot - 1) & 31)));
+		s->peak_slot = 0;
+	}
 	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int on_exit(void *ctx)
+{
+	return flush_open(true);
+}
+
+SEC("raw_tp/sched_process_exec")
+int on_exec(void *ctx)
+{
+	return flush_open(false);
 }
 
 /* Stops a command started by the loader at its entry point, after the
@@ -321,19 +475,70 @@ static __always_inline int flush_open(void)
 SEC("uprobe")
 int entry_stop(struct pt_regs *ctx)
 {
-	if (traced_tgid(bpf_get_current_pid_tgid() >> 32))
+	if (tgid_index(bpf_get_current_pid_tgid() >> 32) >= 0)
 		bpf_send_signal(19 /* SIGSTOP */);
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exit")
-int on_exit(void *ctx)
+/* Context switch: the outgoing task is current. Charges its slice to its
+ * on-CPU total if it is a traced thread with open operations. */
+SEC("raw_tp/sched_switch")
+int on_switch(struct bpf_raw_tracepoint_args *ctx)
 {
-	return flush_open();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	__u64 *in = bpf_map_lookup_elem(&switched_in, &zero);
+	struct task_struct *t;
+
+	if (!in)
+		return 0;
+	t = bpf_get_current_task_btf();
+	if (*in && tgid_index(t->tgid) >= 0) {
+		struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
+
+		if (s)
+			s->cpu_ns += now - *in;
+	}
+	*in = now;
+	return 0;
 }
 
-SEC("raw_tp/sched_process_exec")
-int on_exec(void *ctx)
+/* kmem:rss_stat(mm, member): an RSS counter of mm changed, in whatever
+ * task's context. Raises the high-water marks of that process's threads. */
+SEC("raw_tp/rss_stat")
+int on_rss_stat(struct bpf_raw_tracepoint_args *ctx)
 {
-	return flush_open();
+	struct mm_struct *mm = (struct mm_struct *)ctx->args[0];
+	struct etl_proc_state *ps = NULL;
+	__u64 rss, used;
+	__s64 pages;
+
+	for (__u32 i = 0; i < ETL_MAX_TGIDS; i++) {
+		__u32 key = i;
+		struct etl_proc_state *p;
+
+		if (i >= targ_ntgids)
+			break;
+		p = bpf_map_lookup_elem(&procs, &key);
+		if (p && p->mm == (__u64)mm) {
+			ps = p;
+			break;
+		}
+	}
+	if (!ps || !ps->slots_used)
+		return 0;
+	pages = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count) +
+		BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) +
+		BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	rss = pages > 0 ? (__u64)pages << 12 : 0;
+	used = ps->slots_used;
+	for (__u32 k = 0; k < ETL_PEAK_SLOTS; k++) {
+		__u64 old = ps->hw[k];
+
+		/* A lost race with the owner resetting its mark only skips
+		 * one sample; it never carries an old peak into a new op. */
+		if ((used & (1u << k)) && rss > old)
+			__sync_val_compare_and_swap(&ps->hw[k], old, rss);
+	}
+	return 0;
 }

@@ -25,6 +25,10 @@
 /* Most processes one tracer session filters on (the -p list). */
 #define ETL_MAX_TGIDS 64
 
+/* Threads per process whose operations' peak RSS is tracked at once; the
+ * operations of further threads are counted (ETL_CNT_PEAK_UNTRACKED). */
+#define ETL_PEAK_SLOTS 16
+
 enum etl_rec_kind {
 	ETL_REC_OP = 1,         /* a completed operation */
 	ETL_REC_UNFINISHED = 2, /* an operation still open when its thread exited */
@@ -79,7 +83,10 @@ struct etl_frame {
 	__u64 name_addr;
 	__u64 start_ns;
 	__u64 rss_start;
-	__u64 cpu_start;
+	/* Highest RSS seen in this operation before its current inner
+	 * operation started (the inner one's own peak is folded in at its end). */
+	__u64 peak_before;
+	__u64 cpu_start; /* the thread's on-CPU ns (etl_thread_stack.cpu_ns based) */
 	__u64 min_flt;
 	__u64 maj_flt;
 	__u64 rchar;
@@ -90,9 +97,25 @@ struct etl_frame {
 };
 
 struct etl_thread_stack {
-	__u32 depth;    /* frames in use, at most ETL_STACK_MAX */
-	__u32 overflow; /* open starts beyond ETL_STACK_MAX (counted, not kept) */
+	__u32 depth;     /* frames in use, at most ETL_STACK_MAX */
+	__u32 overflow;  /* open starts beyond ETL_STACK_MAX (counted, not kept) */
+	__u64 cpu_ns;    /* on-CPU time accumulated at context switches */
+	__u32 peak_slot; /* 1 + this thread's slot in etl_proc_state.hw, 0 if none */
+	__u32 pad;
 	struct etl_frame f[ETL_STACK_MAX];
+};
+
+/*
+ * Per traced process (indexed like the -p list): its mm, for attributing
+ * kmem:rss_stat events (which fire in whichever task changed the counter,
+ * kswapd included), and the RSS high-water mark of each thread slot since
+ * that thread's innermost open operation started.
+ */
+struct etl_proc_state {
+	__u64 mm;
+	__u32 slots_used; /* bitmap of hw[] owned by a live thread */
+	__u32 pad;
+	__u64 hw[ETL_PEAK_SLOTS];
 };
 
 /*

@@ -65,11 +65,20 @@ static int add_link(struct tracer *tr, struct bpf_link *link)
 	return 0;
 }
 
+/* Attaches a tracepoint program by its section. */
+static int attach_hook(struct tracer *tr, struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link)
+		return -errno;
+	return add_link(tr, link);
+}
+
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		struct tracer **out)
 {
 	struct tracer *tr;
-	struct bpf_link *link;
 	int err, i;
 
 	libbpf_verbose = cfg->verbose;
@@ -95,19 +104,21 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 	err = bpf_map__set_max_entries(tr->skel->maps.events, cfg->ringbuf_bytes);
 	if (err)
 		goto fail;
+	/* Without resources, the scheduler and memory hooks are not even loaded. */
+	bpf_program__set_autoload(tr->skel->progs.on_switch, cfg->resources);
+	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
 	err = etltrace__load(tr->skel);
 	if (err)
 		goto fail;
-	link = bpf_program__attach(tr->skel->progs.on_exit);
-	if (!link || add_link(tr, link)) {
-		err = link ? -ENOMEM : -errno;
+	err = attach_hook(tr, tr->skel->progs.on_exit);
+	if (!err)
+		err = attach_hook(tr, tr->skel->progs.on_exec);
+	if (!err && cfg->resources)
+		err = attach_hook(tr, tr->skel->progs.on_switch);
+	if (!err && cfg->resources)
+		err = attach_hook(tr, tr->skel->progs.on_rss_stat);
+	if (err)
 		goto fail;
-	}
-	link = bpf_program__attach(tr->skel->progs.on_exec);
-	if (!link || add_link(tr, link)) {
-		err = link ? -ENOMEM : -errno;
-		goto fail;
-	}
 	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), on_sample, tr, NULL);
 	if (!tr->rb) {
 		err = -errno;

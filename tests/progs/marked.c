@@ -11,7 +11,13 @@
  *                              stdin, then AFTER x "after_op"
  *   marked deep N              N nested starts (beyond the tracer's stack limit)
  *   marked open                "open_op" started, then waits for a line on stdin
- *   marked spin MS / write BYTES / records N   see below
+ *   marked spin MS             "spin_op" burns CPU for MS ms
+ *   marked write BYTES         "write_op" writes BYTES to a temporary file
+ *   marked records N           N x "batch_op" ended with a count of 1000, 10 ms each
+ *   marked seed                the seed's example: "memory_intensive_task" loads
+ *                              150 MiB, processes into 50 MiB, frees the 150 MiB
+ *   marked peak_thread         "waiting_op" waits while another thread allocates,
+ *                              touches and frees 32 MiB (net 0, peak +32 MiB)
  *
  * Prints "marked: ready" on stdout (flushed) before a gate wait.
  */
@@ -20,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +71,54 @@ static int do_alloc(long mib)
 	ETL_OP_END("alloc_op");
 	/* Kept: the operation's net delta must show it. */
 	__asm__ volatile("" ::"r"(p) : "memory");
+	return 0;
+}
+
+/* Allocates and touches mib MiB with its own mapping, so free returns it. */
+static char *touch_alloc(long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, len);
+	return p;
+}
+
+static int do_seed(void)
+{
+	char *dataset, *processed;
+
+	ETL_OP_START("memory_intensive_task");
+	dataset = touch_alloc(150);    /* +150 MB */
+	processed = touch_alloc(50);   /* +50 MB */
+	if (!dataset || !processed)
+		return 1;
+	munmap(dataset, 150 << 20);    /* -150 MB */
+	ETL_OP_END("memory_intensive_task");
+	__asm__ volatile("" ::"r"(processed) : "memory");
+	return 0;
+}
+
+static void *alloc_free_32(void *arg)
+{
+	char *p = touch_alloc(32);
+
+	if (p)
+		munmap(p, 32 << 20);
+	return arg;
+}
+
+static int do_peak_thread(void)
+{
+	pthread_t th;
+
+	ETL_OP_START("waiting_op");
+	if (pthread_create(&th, NULL, alloc_free_32, NULL))
+		return 1;
+	pthread_join(th, NULL);
+	ETL_OP_END("waiting_op");
 	return 0;
 }
 
@@ -224,6 +279,10 @@ int main(int argc, char **argv)
 		return do_write(a);
 	if (!strcmp(mode, "records"))
 		return do_records(a);
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records ...\n");
+	if (!strcmp(mode, "seed"))
+		return do_seed();
+	if (!strcmp(mode, "peak_thread"))
+		return do_peak_thread();
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread ...\n");
 	return 2;
 }
