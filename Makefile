@@ -131,6 +131,56 @@ demo: $(OUT)/.deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/etltrace -- $(OUT)/examples/etl_demo
 
+# --- bench ------------------------------------------------------------------
+# bench/: the marked bench program (built twice: with markers and with
+# -DBENCH_NO_MARKERS), the floor (empty BPF programs + loader), the driver.
+BENCH_OUT   := $(OUT)/bench
+BENCH_BINS  := $(BENCH_OUT)/bench $(BENCH_OUT)/bench-nomarkers $(BENCH_OUT)/floor \
+               $(BENCH_OUT)/run $(BENCH_OUT)/peer.bt
+BENCH_FLAGS := -std=gnu11 $(WARN) -O2 -g -D_GNU_SOURCE -MMD -MP
+
+$(BENCH_OUT)/%.bpf.o: bench/%.bpf.c $(OUT)/.deps-bench
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MT $@ -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(BENCH_OUT)/%.skel.h: $(BENCH_OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BENCH_OUT)/bench: bench/bench.c $(OUT)/.deps-bench
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_FLAGS) -pthread -Iinclude $< -o $@
+
+$(BENCH_OUT)/bench-nomarkers: bench/bench.c $(OUT)/.deps-bench
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_FLAGS) -pthread -DBENCH_NO_MARKERS $< -o $@
+
+$(BENCH_OUT)/floor: bench/floor.c $(BENCH_OUT)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) $< -lbpf -lelf -lz -o $@
+
+$(BENCH_OUT)/run: bench/run.c bench/proc.c bench/progstats.c bench/proc.h bench/progstats.h \
+                  $(OUT)/.deps-bench
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_FLAGS) -Ibench $(filter %.c,$^) -lbpf -lelf -lz -ljson-c -o $@
+
+$(BENCH_OUT)/peer.bt: bench/peer.bt
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
+
+# One run, printing the machine, the tables and PASS/MISS per target
+# (BENCH_ARGS=--quick for a short smoke run).
+bench: $(OUT)/.deps-bench
+	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(BENCH_BINS)
+	$(Q)$(BENCH_OUT)/run --build $(OUT) $(BENCH_ARGS)
+
+-include $(wildcard $(BENCH_OUT)/*.d)
+
 # --- vmlinux.h --------------------------------------------------------------
 vmlinux: $(OUT)/.deps-build
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
