@@ -24,7 +24,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include <bpf/usdt.bpf.h>
 #include "etltrace.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -73,6 +72,15 @@ struct {
 	__type(value, __u64);
 } switched_in SEC(".maps");
 
+/* Argument locations of each probe site; the site's attach cookie is its
+ * index (written by the loader before attaching). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ETL_MAX_SPECS);
+	__type(key, __u32);
+	__type(value, struct etl_usdt_spec);
+} usdt_specs SEC(".maps");
+
 /* Scratch for an op_end name that must be compared byte by byte. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -118,6 +126,46 @@ static __always_inline __u64 rss_bytes(struct mm_struct *mm)
 	pages = mm->rss_stat[MM_FILEPAGES].count + mm->rss_stat[MM_ANONPAGES].count +
 		mm->rss_stat[MM_SHMEMPAGES].count;
 	return pages > 0 ? (__u64)pages << 12 : 0;
+}
+
+/* The argument locations of the probe site that fired. */
+static __always_inline const struct etl_usdt_spec *site_spec(struct pt_regs *ctx)
+{
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+
+	return bpf_map_lookup_elem(&usdt_specs, &id);
+}
+
+/* Reads argument n (0-based) of the site into *out. Returns 0 or -1. */
+static __always_inline int site_arg(struct pt_regs *ctx, const struct etl_usdt_spec *sp, __u32 n,
+				    __u64 *out)
+{
+	const struct etl_usdt_arg *a;
+	__u64 v = 0;
+
+	if (n >= ETL_USDT_ARGS || n >= sp->nargs)
+		return -1;
+	a = &sp->arg[n];
+	switch (a->kind) {
+	case ETL_ARG_CONST:
+		v = (__u64)a->val;
+		break;
+	case ETL_ARG_REG:
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off))
+			return -1;
+		break;
+	case ETL_ARG_REG_DEREF:
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)ctx + a->reg_off) ||
+		    bpf_probe_read_user(&v, sizeof(v), (void *)(v + a->val)))
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	/* Keep the argument's own size, sign-extended if it is signed. */
+	v <<= a->shift & 63;
+	*out = a->is_signed ? (__u64)((__s64)v >> (a->shift & 63)) : v >> (a->shift & 63);
+	return 0;
 }
 
 static __always_inline __u64 max64(__u64 a, __u64 b)
@@ -182,17 +230,26 @@ static __always_inline void read_name(struct etl_frame *f, const char *addr)
 		f->flags = ETL_REC_F_NAME_TRUNC;
 }
 
-SEC("usdt")
-int BPF_USDT(op_start, const char *name)
+SEC("uprobe")
+int op_start(struct pt_regs *ctx)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	const struct etl_usdt_spec *sp;
 	struct etl_thread_stack *s;
 	struct etl_frame *f;
 	int idx = tgid_index(t->tgid);
+	const char *name;
+	__u64 arg;
 	__u32 d;
 
 	if (idx < 0)
 		return 0;
+	sp = site_spec(ctx);
+	if (!sp || site_arg(ctx, sp, 0, &arg)) {
+		count(ETL_CNT_ARG_UNREAD);
+		return 0;
+	}
+	name = (const char *)arg;
 	count(ETL_CNT_STARTS);
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -371,18 +428,26 @@ static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u
 	return peak;
 }
 
-SEC("usdt")
-int BPF_USDT(op_end, const char *name)
+SEC("uprobe")
+int op_end(struct pt_regs *ctx)
 {
 	struct op_end_info e = { .now = bpf_ktime_get_ns() };
 	struct task_struct *t = bpf_get_current_task_btf();
+	const struct etl_usdt_spec *sp;
 	struct etl_thread_stack *s;
 	int idx = tgid_index(t->tgid);
-	__u64 *hw = NULL;
+	const char *name;
+	__u64 *hw = NULL, arg;
 	__u32 d, i;
 
 	if (idx < 0)
 		return 0;
+	sp = site_spec(ctx);
+	if (!sp || site_arg(ctx, sp, 0, &arg)) {
+		count(ETL_CNT_ARG_UNREAD);
+		return 0;
+	}
+	name = (const char *)arg;
 	count(ETL_CNT_ENDS);
 	s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	if (!s || (s->depth == 0 && s->overflow == 0)) {
@@ -415,7 +480,10 @@ int BPF_USDT(op_end, const char *name)
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
 	e.peak = close_peak(s, i, d, hw);
-	e.has_records = bpf_usdt_arg_cnt(ctx) > 1 && bpf_usdt_arg(ctx, 1, &e.records) == 0;
+	if (site_arg(ctx, sp, 1, &arg) == 0) {
+		e.has_records = true;
+		e.records = (long)arg;
+	}
 	emit(t, &s->f[i], i, ETL_REC_OP, &e);
 	s->depth = i;
 	return 0;

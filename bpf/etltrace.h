@@ -29,6 +29,36 @@
  * operations of further threads are counted (ETL_CNT_PEAK_UNTRACKED). */
 #define ETL_PEAK_SLOTS 16
 
+/*
+ * USDT argument locations, as the loader decodes them from each probe
+ * site's note and the BPF side reads them (spec map indexed by the attach
+ * cookie of the site).
+ */
+#define ETL_MAX_SPECS 1024
+#define ETL_USDT_ARGS 2 /* op_start: name; op_end: name, optional count */
+
+enum etl_arg_kind {
+	ETL_ARG_NONE = 0,
+	ETL_ARG_CONST,     /* value = val */
+	ETL_ARG_REG,       /* value = register at reg_off in pt_regs */
+	ETL_ARG_REG_DEREF, /* value = *(register + val), in user memory */
+};
+
+struct etl_usdt_arg {
+	__u8 kind;      /* enum etl_arg_kind */
+	__u8 is_signed;
+	__u8 shift;     /* 64 - 8 * size: keeps the low `size` bytes */
+	__u8 pad;
+	__u32 reg_off;
+	__s64 val;
+};
+
+struct etl_usdt_spec {
+	struct etl_usdt_arg arg[ETL_USDT_ARGS];
+	__u32 nargs;    /* arguments the site passes (may exceed ETL_USDT_ARGS) */
+	__u32 pad;
+};
+
 enum etl_rec_kind {
 	ETL_REC_OP = 1,         /* a completed operation */
 	ETL_REC_UNFINISHED = 2, /* an operation still open when its thread exited */
@@ -133,6 +163,7 @@ enum etl_counter {
 	ETL_CNT_STACK_OVERFLOW,    /* op_start beyond ETL_STACK_MAX open operations */
 	ETL_CNT_NO_STORAGE,        /* per-thread state could not be allocated */
 	ETL_CNT_PEAK_UNTRACKED,    /* operations whose peak RSS could not be tracked */
+	ETL_CNT_ARG_UNREAD,        /* probes whose name argument could not be read (dropped) */
 	ETL_CNT__MAX,
 };
 

@@ -370,6 +370,7 @@ static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
 	[ETL_CNT_STACK_OVERFLOW] = "stack_overflow",
 	[ETL_CNT_NO_STORAGE] = "no_thread_storage",
 	[ETL_CNT_PEAK_UNTRACKED] = "peak_untracked",
+	[ETL_CNT_ARG_UNREAD] = "probe_arg_unread",
 };
 
 /* Writes the report to the output. Returns 0 or an exit code. */

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "elf_notes.h"
 #include "etltrace.skel.h"
 #include "tracer.h"
 
@@ -19,12 +20,20 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
+/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6), newer than
+ * Debian 12's headers and libbpf 1.1. */
+#define ATTACH_UPROBE_MULTI 48
+
 struct tracer {
 	struct etltrace *skel;
 	struct ring_buffer *rb;
-	struct bpf_link **links;
+	struct bpf_link **links;    /* tracepoint hooks */
 	size_t nlinks;
-	struct bpf_link *entry_link;
+	int *probe_fds;             /* uprobe_multi links, one per object and probe */
+	size_t nprobe_fds;
+	int entry_fd;               /* entry-stop link, -1 if none */
+	struct etl_usdt_spec *specs; /* usdt_specs map contents, by cookie */
+	uint32_t nspecs;
 	tracer_record_fn fn;
 	void *ctx;
 };
@@ -90,6 +99,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		return -ENOMEM;
 	tr->fn = fn;
 	tr->ctx = ctx;
+	tr->entry_fd = -1;
 	tr->skel = etltrace__open();
 	if (!tr->skel) {
 		err = -errno;
@@ -107,6 +117,9 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 	/* Without resources, the scheduler and memory hooks are not even loaded. */
 	bpf_program__set_autoload(tr->skel->progs.on_switch, cfg->resources);
 	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
+	bpf_program__set_expected_attach_type(tr->skel->progs.op_start, ATTACH_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(tr->skel->progs.op_end, ATTACH_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(tr->skel->progs.entry_stop, ATTACH_UPROBE_MULTI);
 	err = etltrace__load(tr->skel);
 	if (err)
 		goto fail;
@@ -131,39 +144,146 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
+/*
+ * One uprobe_multi link for cnt sites of the file at path: attaching and
+ * detaching cost one RCU grace period for all of them, where one perf-event
+ * uprobe per site costs one each (~0.1 s here). libbpf 1.1 predates this
+ * link type, so the attribute is laid out as in the kernel's union bpf_attr.
+ * Returns the link fd or -errno.
+ */
+static int link_uprobe_multi(int prog_fd, const char *path, const uint64_t *offsets,
+			     const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
+			     pid_t pid)
+{
+	union {
+		struct {
+			__u32 prog_fd, target_fd, attach_type, flags;
+			__u64 path, offsets, ref_ctr_offsets, cookies;
+			__u32 cnt, multi_flags, pid;
+		} a;
+		char size[128]; /* trailing bytes the kernel checks are zero */
+	} attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.a.prog_fd = (__u32)prog_fd;
+	attr.a.attach_type = ATTACH_UPROBE_MULTI;
+	attr.a.path = (__u64)(uintptr_t)path;
+	attr.a.offsets = (__u64)(uintptr_t)offsets;
+	attr.a.ref_ctr_offsets = (__u64)(uintptr_t)ref_ctr_offsets;
+	attr.a.cookies = (__u64)(uintptr_t)cookies;
+	attr.a.cnt = cnt;
+	attr.a.pid = (__u32)pid;
+	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Cookie of spec: its index in the usdt_specs map, added if new. */
+static int spec_id(struct tracer *tr, const struct etl_usdt_spec *spec, uint64_t *id)
+{
+	uint32_t i, key;
+
+	for (i = 0; i < tr->nspecs; i++)
+		if (!memcmp(&tr->specs[i], spec, sizeof(*spec)))
+			break;
+	if (i == tr->nspecs) {
+		struct etl_usdt_spec *v;
+
+		if (tr->nspecs >= ETL_MAX_SPECS)
+			return -E2BIG;
+		v = realloc(tr->specs, (tr->nspecs + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		tr->specs = v;
+		v[i] = *spec;
+		key = i;
+		if (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.usdt_specs), &key, spec, 0))
+			return -errno;
+		tr->nspecs++;
+	}
+	*id = i;
+	return 0;
+}
+
+static int add_probe_fd(struct tracer *tr, int fd)
+{
+	int *v = realloc(tr->probe_fds, (tr->nprobe_fds + 1) * sizeof(*v));
+
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	tr->probe_fds = v;
+	v[tr->nprobe_fds++] = fd;
+	return 0;
+}
+
+/* Attaches prog to the sites with is_end == end. */
+static int attach_sites(struct tracer *tr, struct bpf_program *prog, pid_t pid, const char *path,
+			const struct etl_site *sites, size_t n, bool end)
+{
+	uint64_t *off = calloc(n, sizeof(*off)), *ref = calloc(n, sizeof(*ref));
+	uint64_t *cookie = calloc(n, sizeof(*cookie));
+	uint32_t cnt = 0;
+	int err = 0, fd;
+
+	if (!off || !ref || !cookie) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sites[i].is_end != end)
+			continue;
+		err = spec_id(tr, &sites[i].spec, &cookie[cnt]);
+		if (err)
+			goto cleanup;
+		off[cnt] = sites[i].offset;
+		ref[cnt] = sites[i].ref_ctr_offset;
+		cnt++;
+	}
+	if (!cnt)
+		goto cleanup;
+	fd = link_uprobe_multi(bpf_program__fd(prog), path, off, ref, cookie, cnt, pid);
+	err = fd < 0 ? fd : add_probe_fd(tr, fd);
+cleanup:
+	free(off);
+	free(ref);
+	free(cookie);
+	return err;
+}
+
 int tracer_attach_object(struct tracer *tr, pid_t pid, const char *path)
 {
-	static const char *const probes[] = { "op_end", "op_start" };
-	struct bpf_program *progs[] = { tr->skel->progs.op_end, tr->skel->progs.op_start };
-	size_t i;
-	int err;
+	struct etl_site *sites;
+	size_t n;
+	int bad, err;
 
+	err = elf_etl_read(path, &sites, &n, &bad);
+	if (err)
+		return err;
 	/* op_end first: an operation already running when op_start gets
 	 * attached then shows up as an unmatched end, never half-measured. */
-	for (i = 0; i < 2; i++) {
-		struct bpf_link *link = bpf_program__attach_usdt(progs[i], pid, path, "etl",
-								 probes[i], NULL);
-
-		if (!link)
-			return -errno;
-		err = add_link(tr, link);
-		if (err)
-			return err;
-	}
-	return 0;
+	err = attach_sites(tr, tr->skel->progs.op_end, pid, path, sites, n, true);
+	if (!err)
+		err = attach_sites(tr, tr->skel->progs.op_start, pid, path, sites, n, false);
+	free(sites);
+	return err;
 }
 
 int tracer_attach_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset)
 {
-	tr->entry_link = bpf_program__attach_uprobe(tr->skel->progs.entry_stop, false, pid, path,
-						    offset);
-	return tr->entry_link ? 0 : -errno;
+	uint64_t zero = 0;
+
+	tr->entry_fd = link_uprobe_multi(bpf_program__fd(tr->skel->progs.entry_stop), path,
+					 &offset, &zero, &zero, 1, pid);
+	return tr->entry_fd < 0 ? tr->entry_fd : 0;
 }
 
 void tracer_detach_entry_stop(struct tracer *tr)
 {
-	bpf_link__destroy(tr->entry_link);
-	tr->entry_link = NULL;
+	if (tr->entry_fd >= 0)
+		close(tr->entry_fd);
+	tr->entry_fd = -1;
 }
 
 int tracer_poll_fd(const struct tracer *tr)
@@ -224,7 +344,11 @@ void tracer_close(struct tracer *tr)
 	if (!tr)
 		return;
 	ring_buffer__free(tr->rb);
-	bpf_link__destroy(tr->entry_link);
+	tracer_detach_entry_stop(tr);
+	for (i = 0; i < tr->nprobe_fds; i++)
+		close(tr->probe_fds[i]);
+	free(tr->probe_fds);
+	free(tr->specs);
 	for (i = 0; i < tr->nlinks; i++)
 		bpf_link__destroy(tr->links[i]);
 	free(tr->links);

@@ -270,9 +270,18 @@ long long counter(struct json_object *report, const char *key)
 	return jint(c, key);
 }
 
-int loaded_progs(const char *name)
+unsigned int last_prog_id(void)
 {
-	__u32 id = 0;
+	__u32 id = 0, last = 0;
+
+	while (!bpf_prog_get_next_id(id, &id))
+		last = id;
+	return last;
+}
+
+static int count_progs(const char *name, unsigned int min_id)
+{
+	__u32 id = min_id;
 	int n = 0;
 
 	while (!bpf_prog_get_next_id(id, &id)) {
@@ -285,6 +294,19 @@ int loaded_progs(const char *name)
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, name))
 			n++;
 		close(fd);
+	}
+	return n;
+}
+
+int loaded_progs(const char *name, unsigned int min_id)
+{
+	int n = count_progs(name, min_id);
+
+	/* The kernel frees a released program after an RCU grace period:
+	 * allow it a moment before calling it left behind. */
+	for (int i = 0; n && i < 40; i++) {
+		usleep(50 * 1000);
+		n = count_progs(name, min_id);
 	}
 	return n;
 }

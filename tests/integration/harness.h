@@ -57,7 +57,11 @@ long long jint(struct json_object *obj, const char *key);
 /* report["counters"][key]; fails the test if absent. */
 long long counter(struct json_object *report, const char *key);
 
-/* Number of BPF programs named name currently loaded in the kernel. */
-int loaded_progs(const char *name);
+/* Highest BPF program id in the kernel now: programs loaded later have
+ * higher ids, so a test can tell its own run's programs from older ones. */
+unsigned int last_prog_id(void);
+
+/* Number of BPF programs named name with an id above min_id still loaded. */
+int loaded_progs(const char *name, unsigned int min_id);
 
 #endif /* ETLTRACE_HARNESS_H */

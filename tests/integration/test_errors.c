@@ -33,6 +33,7 @@ static int lines(const char *s)
  * `needle`, and that no etltrace program is left loaded. */
 static void expect_failure(char *const args[], int code, const char *needle)
 {
+	unsigned int before = last_prog_id();
 	struct json_object *r;
 	char *err;
 	int rc = run_etltrace(args, &r, &err);
@@ -40,8 +41,8 @@ static void expect_failure(char *const args[], int code, const char *needle)
 	if (rc != code || lines(err) != 1 || !strstr(err, needle))
 		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
 	assert_null(r);
-	assert_int_equal(loaded_progs("op_start"), 0);
-	assert_int_equal(loaded_progs("op_end"), 0);
+	assert_int_equal(loaded_progs("op_start", before), 0);
+	assert_int_equal(loaded_progs("op_end", before), 0);
 	free(err);
 }
 

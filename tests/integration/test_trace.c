@@ -205,12 +205,16 @@ static void test_command_exit_status_is_passed_through(void **state)
 static void test_nothing_stays_attached_after_a_trace(void **state)
 {
 	char *args[] = { "--", marked(), "nested", "1", NULL };
+	unsigned int before = last_prog_id();
 	struct json_object *r;
 
 	(void)state;
 	assert_int_equal(run_etltrace(args, &r, NULL), 0);
-	assert_int_equal(loaded_progs("op_start"), 0);
-	assert_int_equal(loaded_progs("op_end"), 0);
+	assert_int_equal(jint(report_op(r, "outer"), "count"), 1);
+	/* Programs loaded by this run (ids above `before`) are all gone. */
+	assert_int_equal(loaded_progs("op_start", before), 0);
+	assert_int_equal(loaded_progs("op_end", before), 0);
+	assert_int_equal(loaded_progs("on_switch", before), 0);
 	json_object_put(r);
 }
 

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * usdt_args.h - decode the argument string of a USDT note (x86-64 AT&T
+ * operands as emitted by <sys/sdt.h>) into locations BPF can read.
+ */
+#ifndef ETLTRACE_USDT_ARGS_H
+#define ETLTRACE_USDT_ARGS_H
+
+#include "etltrace.h"
+
+/* Parses args, e.g. "8@%rax -4@-20(%rbp) 8@$1000", into spec: the first
+ * ETL_USDT_ARGS arguments are decoded, nargs counts them all. Accepted
+ * operands: %reg, $const, off(%reg), (%reg), for the general-purpose
+ * registers and their 32/16/8-bit low parts; sizes 1, 2, 4, 8 (negative
+ * for signed). Returns 0, or -EINVAL for anything else (a symbol-relative
+ * operand such as sym(%rip), a high-byte register, a bad size). */
+int usdt_parse_args(const char *args, struct etl_usdt_spec *spec);
+
+#endif /* ETLTRACE_USDT_ARGS_H */
