@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,105 @@ static void test_nothing_stays_attached_after_a_trace(void **state)
 	json_object_put(r);
 }
 
+static void test_two_processes_are_traced_at_once(void **state)
+{
+	char *targv[] = { marked(), "gate", "0", "100", NULL };
+	char pa[16], pb[16], *args[] = { "-p", pa, "-p", pb, NULL };
+	struct child a, b, tracer;
+	struct json_object *r, *pids;
+	int early;
+
+	(void)state;
+	assert_int_equal(target_start(targv, &a), 0);
+	assert_int_equal(target_start(targv, &b), 0);
+	snprintf(pa, sizeof(pa), "%d", (int)a.pid);
+	snprintf(pb, sizeof(pb), "%d", (int)b.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(target_release(&a), 0);
+	assert_int_equal(target_release(&b), 0);
+	assert_int_equal(child_wait(&a), 0);
+	assert_int_equal(child_wait(&b), 0);
+	/* Both targets' exits end the trace. */
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_int_equal(jint(report_op(r, "after_op"), "count"), 200);
+	assert_true(json_object_object_get_ex(r, "pids", &pids));
+	assert_int_equal(json_object_array_length(pids), 2);
+	assert_clean(r);
+	json_object_put(r);
+}
+
+/* Traces a looping target, ends the trace with sig, checks the report. */
+static void interrupt_with(int sig)
+{
+	char *targv[] = { marked(), "loop", NULL };
+	char pid[16], *args[] = { "-p", pid, NULL };
+	struct child target, tracer;
+	struct json_object *r;
+	int early;
+
+	assert_int_equal(target_start(targv, &target), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(target_release(&target), 0);
+	usleep(300 * 1000); /* let it run some 1 ms operations */
+	kill(tracer.pid, sig);
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_true(jint(report_op(r, "loop_op"), "count") > 10);
+	/* The target runs on, untouched. */
+	assert_int_equal(kill(target.pid, 0), 0);
+	kill(target.pid, SIGKILL);
+	child_wait(&target);
+	assert_int_equal(counter(r, "ringbuf_full"), 0);
+	json_object_put(r);
+}
+
+static void test_sigint_ends_the_trace_with_a_report(void **state)
+{
+	(void)state;
+	interrupt_with(SIGINT);
+}
+
+static void test_sigterm_ends_the_trace_with_a_report(void **state)
+{
+	(void)state;
+	interrupt_with(SIGTERM);
+}
+
+static void test_operation_open_when_its_thread_exits_is_unfinished(void **state)
+{
+	char *args[] = { "--", marked(), "leak", NULL };
+	struct json_object *r, *op;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	op = report_op(r, "leaked_op");
+	assert_non_null(op);
+	assert_int_equal(jint(op, "count"), 0);
+	assert_int_equal(jint(op, "unfinished"), 1);
+	json_object_put(r);
+}
+
+static void test_hostile_names_come_out_as_valid_json(void **state)
+{
+	static const char *const keys[] = {
+		"quote\"name", "back\\slash", "new\nline", "esc\x1b[31mred", "tab\there",
+		"bad\xef\xbf\xbd\xef\xbf\xbdutf8", /* each invalid byte -> U+FFFD */
+	};
+	char *args[] = { "--", marked(), "hostile", NULL };
+	struct json_object *r, *raw;
+
+	(void)state;
+	/* run_etltrace parses the file: it is valid JSON or r is NULL. */
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_non_null(r);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!report_op(r, keys[i]) || jint(report_op(r, keys[i]), "count") != 1)
+			fail_msg("operation %zu missing or miscounted", i);
+	assert_true(json_object_object_get_ex(report_op(r, keys[5]), "raw_name", &raw));
+	assert_string_equal(json_object_get_string(raw), "bad\\xff\\xfeutf8");
+	json_object_put(r);
+}
+
 static int require_root(void **state)
 {
 	(void)state;
@@ -241,6 +341,11 @@ int main(void)
 		cmocka_unit_test(test_stack_deeper_than_32_is_counted_and_never_corrupts),
 		cmocka_unit_test(test_command_exit_status_is_passed_through),
 		cmocka_unit_test(test_nothing_stays_attached_after_a_trace),
+		cmocka_unit_test(test_two_processes_are_traced_at_once),
+		cmocka_unit_test(test_sigint_ends_the_trace_with_a_report),
+		cmocka_unit_test(test_sigterm_ends_the_trace_with_a_report),
+		cmocka_unit_test(test_operation_open_when_its_thread_exits_is_unfinished),
+		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, require_root, NULL);

@@ -16,6 +16,9 @@
  *   marked records N           N x "batch_op" ended with a count of 1000, 10 ms each
  *   marked seed                the seed's example: "memory_intensive_task" loads
  *                              150 MiB, processes into 50 MiB, frees the 150 MiB
+ *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
+ *   marked leak                starts "leaked_op" and exits without ending it
+ *   marked hostile             one op under each of several hostile names
  *   marked peak_thread         "waiting_op" waits while another thread allocates,
  *                              touches and frees 32 MiB (net 0, peak +32 MiB)
  *
@@ -119,6 +122,33 @@ static int do_peak_thread(void)
 		return 1;
 	pthread_join(th, NULL);
 	ETL_OP_END("waiting_op");
+	return 0;
+}
+
+static int do_loop(void)
+{
+	wait_line();
+	for (;;) {
+		ETL_OP_START("loop_op");
+		sleep_ms(1);
+		ETL_OP_END("loop_op");
+	}
+	return 0;
+}
+
+/* Names a traced program may send: quotes, backslashes, newlines, control
+ * bytes, a terminal escape sequence, invalid UTF-8. */
+static const char *const hostile_names[] = {
+	"quote\"name", "back\\slash", "new\nline", "esc\x1b[31mred", "bad\xff\xfeutf8",
+	"tab\there",
+};
+
+static int do_hostile(void)
+{
+	for (size_t i = 0; i < sizeof(hostile_names) / sizeof(hostile_names[0]); i++) {
+		ETL_OP_START(hostile_names[i]);
+		ETL_OP_END(hostile_names[i]);
+	}
 	return 0;
 }
 
@@ -283,6 +313,14 @@ int main(int argc, char **argv)
 		return do_seed();
 	if (!strcmp(mode, "peak_thread"))
 		return do_peak_thread();
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread ...\n");
+	if (!strcmp(mode, "loop"))
+		return do_loop();
+	if (!strcmp(mode, "leak")) {
+		ETL_OP_START("leaked_op");
+		return 0;
+	}
+	if (!strcmp(mode, "hostile"))
+		return do_hostile();
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile ...\n");
 	return 2;
 }
