@@ -22,6 +22,30 @@ static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
 	return d[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* Whether root/rel exists and is readable. */
+static bool readable(const char *root, const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s%s", root, rel);
+	return !access(path, R_OK);
+}
+
+int preflight_kernel(const char *root, char *why, size_t len)
+{
+	if (!readable(root, "/sys/kernel/btf/vmlinux")) {
+		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): etltrace "
+				   "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return ETL_EXIT_KERNEL;
+	}
+	if (!readable(root, "/sys/bus/event_source/devices/uprobe/type")) {
+		snprintf(why, len, "the kernel has no uprobes (/sys/bus/event_source/devices/"
+				   "uprobe): etltrace needs CONFIG_UPROBE_EVENTS=y");
+		return ETL_EXIT_KERNEL;
+	}
+	return 0;
+}
+
 int preflight_check(char *why, size_t len)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -33,15 +57,5 @@ int preflight_check(char *why, size_t len)
 				   "CAP_SYS_PTRACE): run it with sudo");
 		return ETL_EXIT_PERM;
 	}
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux): etltrace "
-				   "needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-		return ETL_EXIT_KERNEL;
-	}
-	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
-		snprintf(why, len, "the kernel has no uprobes (/sys/bus/event_source/devices/"
-				   "uprobe): etltrace needs CONFIG_UPROBE_EVENTS=y");
-		return ETL_EXIT_KERNEL;
-	}
-	return 0;
+	return preflight_kernel("", why, len);
 }

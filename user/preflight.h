@@ -10,4 +10,9 @@
  * after writing a one-line reason into why. */
 int preflight_check(char *why, size_t len);
 
+/* The kernel-feature half of preflight_check, reading the kernel's files
+ * under `root` ("" for the running system; tests point it elsewhere).
+ * Returns 0 or ETL_EXIT_KERNEL with the reason in why. */
+int preflight_kernel(const char *root, char *why, size_t len);
+
 #endif /* ETLTRACE_PREFLIGHT_H */
