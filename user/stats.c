@@ -72,6 +72,7 @@ void stats_free(struct stats *st)
 		return;
 	for (size_t i = 0; i < st->cap; i++) {
 		if (st->slots[i].op) {
+			histogram_free(st->slots[i].op->hist);
 			free(st->slots[i].op->name);
 			free(st->slots[i].op);
 		}
@@ -131,8 +132,16 @@ static struct op_stats *stats_get(struct stats *st, const char *name)
 	return op;
 }
 
-static void op_add_finished(struct op_stats *op, const struct op_sample *s)
+/* Returns 0, or -ENOMEM with op unchanged. */
+static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 {
+	if (!op->hist) {
+		op->hist = histogram_new();
+		if (!op->hist)
+			return -ENOMEM;
+	}
+	if (histogram_add(op->hist, s->duration_ns))
+		return -ENOMEM;
 	if (op->count == 0) {
 		op->min_ns = s->duration_ns;
 		op->max_ns = s->duration_ns;
@@ -170,6 +179,7 @@ static void op_add_finished(struct op_stats *op, const struct op_sample *s)
 		op->records_ns += s->duration_ns;
 		op->record_samples++;
 	}
+	return 0;
 }
 
 int stats_add(struct stats *st, const char *name, const struct op_sample *s)
@@ -181,11 +191,11 @@ int stats_add(struct stats *st, const char *name, const struct op_sample *s)
 	op = stats_get(st, name);
 	if (!op)
 		return -ENOMEM;
-	if (s->unfinished)
+	if (s->unfinished) {
 		op->unfinished++;
-	else
-		op_add_finished(op, s);
-	return 0;
+		return 0;
+	}
+	return op_add_finished(op, s);
 }
 
 size_t stats_size(const struct stats *st)

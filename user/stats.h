@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "histogram.h"
+
 /* One completed (or unfinished) operation, as intake hands it over. */
 struct op_sample {
 	uint64_t duration_ns;
@@ -49,6 +51,8 @@ struct op_stats {
 	uint64_t record_samples;
 	uint64_t unfinished;     /* samples still open at the end */
 	uint32_t max_depth;
+	struct histogram *hist;  /* durations (ns) of the finished samples, owned by
+				  * the table; NULL until the first one */
 };
 
 struct stats;
@@ -59,8 +63,8 @@ struct stats *stats_new(void);
 /* Frees the table and every name it owns. NULL is allowed. */
 void stats_free(struct stats *st);
 
-/* Adds one sample for `name` (copied). Returns 0, -ENOMEM, or -EINVAL if
- * an argument is NULL. */
+/* Adds one sample for `name` (copied). Returns 0, -ENOMEM (the sample is
+ * then not counted anywhere), or -EINVAL if an argument is NULL. */
 int stats_add(struct stats *st, const char *name, const struct op_sample *s);
 
 /* Number of distinct operation names. */
