@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* main.c - etltrace: parse the command line, run one trace. */
+/* main.c - etltrace: parse the command line, run one trace or comparison. */
+#include "compare.h"
 #include "options.h"
 #include "session.h"
 
@@ -10,5 +11,5 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	return session_run(&o);
+	return o.mode == MODE_COMPARE ? compare_run(&o) : session_run(&o);
 }

@@ -2,14 +2,17 @@
 /*
  * report_text.c - the report as aligned text for a terminal: one row per
  * operation sorted by total time, then the summary, every counter (zeros
- * included, so no loss goes unseen) and the recommendations.
+ * included, so no loss goes unseen), the recommendations, the suggestions
+ * (each with its evidence) and, with --baseline, the comparison
+ * (report_compare.c).
  *
  * Every name passes through name_for_terminal, so nothing from the traced
  * process can reach the terminal as a control sequence; names wider than
  * NAME_MAX_COLS columns are cut with "...". Counter keys are etltrace's own
  * constants and are printed as they are.
  *
- * Columns: TOTAL(s) with 3 decimals; AVG/MIN/MAX(s) with 6; memory in MB
+ * Columns: TOTAL(s) with 3 decimals; AVG/MIN/MAX(s) with 6, and so the
+ * percentiles P50/P90/P99(s) (nearest rank, within 1%: histogram.h); memory in MB
  * (MiB) with 1 decimal: AVG MEM and MAX MEM are the seed's RSS deltas, PEAK
  * the largest peak delta; CPU% is on-CPU time over the duration of the
  * samples that carried resources. Cells needing a finished sample (or, for
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "histogram.h"
 #include "names.h"
 #include "report.h"
 
@@ -29,12 +33,12 @@
 #define COL_GAP "  "
 
 enum col {
-	COL_NAME, COL_COUNT, COL_TOTAL, COL_AVG, COL_MIN, COL_MAX,
+	COL_NAME, COL_COUNT, COL_TOTAL, COL_AVG, COL_MIN, COL_P50, COL_P90, COL_P99, COL_MAX,
 	COL_AVG_MEM, COL_MAX_MEM, COL_PEAK, COL_CPU, COL_UNFIN, NCOLS,
 };
 
 static const char *const col_header[NCOLS] = {
-	"OPERATION", "COUNT", "TOTAL(s)", "AVG(s)", "MIN(s)", "MAX(s)",
+	"OPERATION", "COUNT", "TOTAL(s)", "AVG(s)", "MIN(s)", "P50(s)", "P90(s)", "P99(s)", "MAX(s)",
 	"AVG MEM(MB)", "MAX MEM(MB)", "PEAK(MB)", "CPU%", "UNFIN",
 };
 
@@ -58,6 +62,13 @@ static char *fmt_u64(uint64_t v)
 	return asprintf(&s, "%llu", (unsigned long long)v) < 0 ? NULL : s;
 }
 
+static char *fmt_percentile(const struct op_stats *op, double p)
+{
+	if (op->count == 0)
+		return strdup("-");
+	return fmt_fixed((double)histogram_percentile(op->hist, p) / 1e9, 6);
+}
+
 /* Fills row[NCOLS] with the cells of one operation. Returns 0 or -ENOMEM; the caller frees the cells set, even on error. */
 static int fill_row(char **row, const struct op_stats *op)
 {
@@ -71,6 +82,9 @@ static int fill_row(char **row, const struct op_stats *op)
 	row[COL_TOTAL] = fmt_fixed((double)op->total_ns / 1e9, 3);
 	row[COL_AVG] = done ? fmt_fixed((double)op->total_ns / 1e9 / n, 6) : strdup("-");
 	row[COL_MIN] = done ? fmt_fixed((double)op->min_ns / 1e9, 6) : strdup("-");
+	row[COL_P50] = fmt_percentile(op, 50);
+	row[COL_P90] = fmt_percentile(op, 90);
+	row[COL_P99] = fmt_percentile(op, 99);
 	row[COL_MAX] = done ? fmt_fixed((double)op->max_ns / 1e9, 6) : strdup("-");
 	row[COL_AVG_MEM] = done ? fmt_fixed((double)op->sum_mem_delta / n / BYTES_PER_MB, 1)
 				: strdup("-");
@@ -206,6 +220,35 @@ static int write_recommendations(FILE *f, const struct report_input *in)
 	return err;
 }
 
+/* Each suggestion with its evidence; the operation is named in the
+ * evidence when the seed's text does not name it. Returns 0 or -ENOMEM. */
+static int write_suggestions(FILE *f, const struct report_input *in)
+{
+	struct suggestion *sugg = NULL;
+	int n = suggestions_build(in, &sugg), err = 0;
+
+	if (n < 0)
+		return n;
+	fputs("Suggestions:\n", f);
+	for (int i = 0; i < n && !err; i++) {
+		char *text = name_for_terminal(sugg[i].text);
+		char *name = sugg[i].named ? NULL : name_for_terminal(sugg[i].op->name);
+
+		if (!text || (!sugg[i].named && !name))
+			err = -ENOMEM;
+		else if (sugg[i].named)
+			fprintf(f, "  - %s (%s)\n", text, sugg[i].evidence);
+		else
+			fprintf(f, "  - %s (%s: %s)\n", text, name, sugg[i].evidence);
+		free(text);
+		free(name);
+	}
+	if (n == 0)
+		fputs("  (none)\n", f);
+	suggestions_free(sugg, (size_t)n);
+	return err;
+}
+
 int report_write_text(const struct report_input *in, FILE *f)
 {
 	int err;
@@ -220,6 +263,14 @@ int report_write_text(const struct report_input *in, FILE *f)
 		write_counters(f, in);
 		fputc('\n', f);
 		err = write_recommendations(f, in);
+	}
+	if (!err) {
+		fputc('\n', f);
+		err = write_suggestions(f, in);
+	}
+	if (!err && in->cmp) {
+		fputc('\n', f);
+		err = comparison_write_text(in->cmp, f);
 	}
 	if (fflush(f) == EOF || ferror(f))
 		return -EIO;

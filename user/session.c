@@ -14,9 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "command.h"
+#include "deliver.h"
 #include "elf_notes.h"
 #include "intake.h"
+#include "names.h"
+#include "oplog.h"
+#include "output.h"
 #include "preflight.h"
 #include "report.h"
 #include "session.h"
@@ -45,6 +50,12 @@ struct session {
 	int sigfd;
 	uint64_t t0_ns;   /* tracing started (readiness) */
 	uint64_t end_ns;  /* tracing stopped */
+	struct oplog log; /* --log */
+	bool log_open;
+	struct perf_ops base; /* --baseline */
+	bool has_base;
+	bool stdout_closed;   /* fd 1 was closed when etltrace started */
+	size_t nregressions;
 };
 
 static void err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -280,6 +291,20 @@ static void check_exits(struct session *s, const struct pollfd *pfd)
 	}
 }
 
+/* Makes this drain's log lines visible; says once if writing them failed
+ * (logging then stops, and etltrace exits ETL_EXIT_OUTPUT). */
+static void flush_log(struct session *s)
+{
+	int err;
+
+	if (!s->log_open)
+		return;
+	err = oplog_flush(&s->log);
+	if (err)
+		err_line("cannot write the log to %s: %s; logging stopped",
+			 s->o->log_file ? s->o->log_file : "stderr", strerror(-err));
+}
+
 /* Drains until a signal, the deadline, or every target's exit. */
 static int trace_loop(struct session *s)
 {
@@ -303,6 +328,7 @@ static int trace_loop(struct session *s)
 			err_line("reading the ring buffer failed");
 			return ETL_EXIT_FAILURE;
 		}
+		flush_log(s);
 		check_exits(s, pfd);
 		if (pfd[n].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -373,7 +399,8 @@ static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
 	[ETL_CNT_ARG_UNREAD] = "probe_arg_unread",
 };
 
-/* Writes the report to the output. Returns 0 or an exit code. */
+/* Writes the report, the comparison and the baseline file. Returns 0 or an
+ * exit code. */
 static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MAX])
 {
 	struct report_counter counters[ETL_CNT__MAX + 3];
@@ -384,10 +411,8 @@ static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MA
 		.npids = (size_t)s->ntargets,
 		.wall_seconds = (double)(s->end_ns - s->t0_ns) / 1e9,
 		.counters = counters,
-		.th = s->o->th,
+		.th = s->o->set.th,
 	};
-	FILE *f = stdout;
-	int err, rc = 0;
 
 	for (int i = 0; i < s->ntargets; i++)
 		pids[i] = s->targets[i].pid;
@@ -398,24 +423,8 @@ static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MA
 		(struct report_counter){ "names_resolved_by_loader", s->in.names_resolved };
 	counters[in.ncounters++] =
 		(struct report_counter){ "names_unresolved", s->in.names_unresolved };
-	if (s->o->output) {
-		f = fopen(s->o->output, "we");
-		if (!f) {
-			err_line("cannot write the report to %s: %s", s->o->output, strerror(errno));
-			return ETL_EXIT_OUTPUT;
-		}
-	}
-	err = s->o->format == FORMAT_JSON ? report_write_json(&in, f) : report_write_text(&in, f);
-	if (fflush(f) || ferror(f))
-		err = err ? err : -EIO;
-	if (f != stdout && fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		err_line("cannot write the report to %s: %s", s->o->output ? s->o->output : "stdout",
-			 strerror(-err));
-		rc = ETL_EXIT_OUTPUT;
-	}
-	return rc;
+	return deliver_report(s->o, &in, s->has_base ? &s->base : NULL, s->stdout_closed,
+			      &s->nregressions);
 }
 
 /* Ends the trace: last drain, open operations, counters, detach, report. */
@@ -429,6 +438,7 @@ static int finish(struct session *s)
 	err = tracer_counters(s->tr, counts);
 	tracer_drain(s->tr);
 	s->end_ns = now_ns();
+	flush_log(s);
 	if (err) {
 		err_line("cannot read the BPF counters: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
@@ -483,8 +493,71 @@ static void cleanup(struct session *s)
 	}
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	if (s->log_open)
+		oplog_close(&s->log);
+	perf_ops_free(&s->base);
 	intake_free(&s->in);
 	stats_free(s->stats);
+}
+
+/* ENABLE_PROFILING false: the job runs as if etltrace were not there. With
+ * -- CMD, etltrace becomes the command (its exit status is the command's);
+ * with -p, nothing is done. No report is written. */
+static int run_unprofiled(const struct options *o)
+{
+	char *cfg = name_for_terminal(o->config ? o->config : "?");
+	char *cmd = o->cmd ? name_for_terminal(o->cmd[0]) : NULL;
+
+	if (!o->cmd) {
+		err_line("profiling is disabled (ENABLE_PROFILING is false in %s): nothing traced",
+			 cfg ? cfg : "?");
+		free(cfg);
+		return ETL_EXIT_OK;
+	}
+	err_line("profiling is disabled (ENABLE_PROFILING is false in %s): running %s untraced",
+		 cfg ? cfg : "?", cmd ? cmd : "?");
+	free(cfg);
+	free(cmd);
+	execvp(o->cmd[0], o->cmd);
+	err_line("cannot run %s: %s", o->cmd[0], strerror(errno));
+	return ETL_EXIT_USAGE;
+}
+
+/* Checks made before anything is traced: the report's destinations and the
+ * baseline. Returns 0 or an exit code after printing one line. */
+static int check_outputs(struct session *s)
+{
+	char err[640];
+	int rc = deliver_check(s->o, "the report", s->stdout_closed);
+
+	if (rc || !s->o->baseline)
+		return rc;
+	if (perf_ops_load("baseline", s->o->baseline, &s->base, err, sizeof(err))) {
+		err_line("%s", err);
+		return ETL_EXIT_CONFIG;
+	}
+	s->has_base = true;
+	return 0;
+}
+
+/* --log: opens the log and hooks it to the intake. Returns 0 or an exit
+ * code after printing one line. */
+static int open_log(struct session *s)
+{
+	int err;
+
+	if (!s->o->log)
+		return 0;
+	err = oplog_open(&s->log, s->o->log_file, s->o->log_filters, (size_t)s->o->nlog_filters);
+	if (err) {
+		err_line("cannot open the log %s: %s", s->o->log_file,
+			 err == -ELOOP ? "it is a symbolic link (refused)" : strerror(-err));
+		return ETL_EXIT_OUTPUT;
+	}
+	s->log_open = true;
+	s->in.hook = oplog_hook;
+	s->in.hook_ctx = &s->log;
+	return 0;
 }
 
 int session_run(const struct options *o)
@@ -495,9 +568,18 @@ int session_run(const struct options *o)
 
 	for (int i = 0; i < ETL_MAX_TGIDS; i++)
 		s.pidfds[i] = -1;
+	if (!o->set.profiling)
+		return run_unprofiled(o);
+	s.stdout_closed = out_guard_stdio();
+	rc = check_outputs(&s);
+	if (rc) {
+		perf_ops_free(&s.base);
+		return rc;
+	}
 	rc = preflight_check(why, sizeof(why));
 	if (rc) {
 		err_line("%s", why);
+		perf_ops_free(&s.base);
 		return rc;
 	}
 	s.stats = stats_new();
@@ -521,7 +603,14 @@ int session_run(const struct options *o)
 		if (rc)
 			goto cleanup;
 	}
+	/* A reader of our stdout or log going away must not kill the trace:
+	 * writes then fail with EPIPE. The command, forked above, keeps the
+	 * default. */
+	signal(SIGPIPE, SIG_IGN);
 	intake_init(&s.in, s.stats, s.targets, (size_t)s.ntargets);
+	rc = open_log(&s);
+	if (rc)
+		goto cleanup;
 	rc = open_tracer(&s);
 	if (rc)
 		goto cleanup;
@@ -556,8 +645,12 @@ int session_run(const struct options *o)
 		if (waitpid(s.cmd.pid, &s.cmd_status, 0) == s.cmd.pid)
 			s.cmd_reaped = true;
 	}
+	if (!rc && s.log_open && s.log.error)
+		rc = ETL_EXIT_OUTPUT;
 	if (!rc && s.cmd_spawned && s.cmd_reaped)
 		rc = command_exit_code(s.cmd_status);
+	if (!rc && s.nregressions)
+		rc = ETL_EXIT_REGRESSION;
 cleanup:
 	if (rc && s.cmd_spawned && !s.cmd_reaped && s.cmd.gate_fd < 0) {
 		kill(s.cmd.pid, SIGKILL);

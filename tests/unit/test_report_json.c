@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "baseline.h"
+#include "config.h"
 #include "report.h"
 
 #define MS 1000000ull
@@ -40,12 +42,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* With the default thresholds (config.c). */
 static struct report_input input(struct stats *st)
 {
+	struct settings set;
+
+	settings_default(&set);
 	return (struct report_input){
 		.stats = st, .pids = test_pids, .npids = 2, .wall_seconds = 12.5,
 		.counters = test_counters, .ncounters = sizeof(test_counters) / sizeof(test_counters[0]),
-		.th = { .slow_seconds = 2.0, .memory_mb = 100.0 },
+		.th = set.th,
 	};
 }
 
@@ -130,7 +136,8 @@ static void assert_keys(struct json_object *obj, const char *const *keys, size_t
 static void seed_keys_come_first_in_seed_order_then_extras(void **state)
 {
 	static const char *const top[] = {
-		"summary", "operations", "recommendations", "pids", "counters",
+		"summary", "operations", "recommendations", "suggestions", "suggestion_details",
+		"pids", "counters",
 	};
 	static const char *const summary[] = {
 		"total_time", "total_operations", "avg_operation_time", "wall_time",
@@ -139,16 +146,16 @@ static void seed_keys_come_first_in_seed_order_then_extras(void **state)
 	static const char *const operation[] = {
 		"count", "total_time", "avg_time", "min_time", "max_time", "avg_memory_delta",
 		"max_memory_delta", "unfinished", "avg_peak_memory_delta", "max_peak_memory_delta",
-		"max_depth",
+		"max_depth", "p50_time", "p90_time", "p99_time", "histogram",
 	};
 	struct report_input in = input(*state);
 	struct json_object *root;
 
 	add(*state, "extract", 100 * MS, 0);
 	root = report(&in);
-	assert_keys(root, top, 5);
+	assert_keys(root, top, 7);
 	assert_keys(get(root, "summary"), summary, 5);
-	assert_keys(op(root, "extract"), operation, 11);
+	assert_keys(op(root, "extract"), operation, 15);
 	json_object_put(root);
 }
 
@@ -264,6 +271,9 @@ static void operation_with_only_unfinished_samples_has_count_zero_and_zeros(void
 	assert_num(o, "max_memory_delta", "0.0");
 	assert_int_equal(json_object_get_int64(get(get(root, "summary"), "unfinished_operations")), 2);
 	assert_num(get(root, "summary"), "avg_operation_time", "0.0");
+	assert_num(o, "p50_time", "0.0");
+	assert_num(o, "p99_time", "0.0");
+	assert_int_equal(json_object_array_length(get(o, "histogram")), 0);
 	json_object_put(root);
 }
 
@@ -461,8 +471,123 @@ static void empty_report_has_zeros_and_empty_collections(void **state)
 	assert_num(sum, "wall_time", "0.0");
 	assert_int_equal(json_object_object_length(get(root, "operations")), 0);
 	assert_int_equal(json_object_array_length(get(root, "recommendations")), 0);
+	assert_int_equal(json_object_array_length(get(root, "suggestions")), 0);
+	assert_int_equal(json_object_array_length(get(root, "suggestion_details")), 0);
+	assert_false(json_object_object_get_ex(root, "regressions", NULL));
 	assert_int_equal(json_object_array_length(get(root, "pids")), 0);
 	assert_int_equal(json_object_object_length(get(root, "counters")), 0);
+	json_object_put(root);
+}
+
+static void percentiles_are_nearest_rank_within_1_percent(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *o;
+
+	/* 1..100 ms: nearest-rank p50 = 50 ms, p90 = 90 ms, p99 = 99 ms. */
+	for (uint64_t i = 1; i <= 100; i++)
+		add(*state, "batch", i * MS, 0);
+	root = report(&in);
+	o = op(root, "batch");
+	assert_float_equal(json_object_get_double(get(o, "p50_time")), 0.050, 0.050 / 100);
+	assert_float_equal(json_object_get_double(get(o, "p90_time")), 0.090, 0.090 / 100);
+	assert_float_equal(json_object_get_double(get(o, "p99_time")), 0.099, 0.099 / 100);
+	json_object_put(root);
+}
+
+static void histogram_buckets_are_ascending_non_empty_and_sum_to_count(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root, *h;
+	double prev = -1;
+	int64_t total = 0;
+
+	for (uint64_t i = 1; i <= 40; i++)
+		add(*state, "batch", i * i * MS / 4, 0);
+	add(*state, "one", 1500, 0); /* 1.5 us: le keeps nanoseconds */
+	root = report(&in);
+	h = get(op(root, "batch"), "histogram");
+	assert_true(json_object_array_length(h) > 5);
+	for (size_t i = 0; i < json_object_array_length(h); i++) {
+		struct json_object *b = json_object_array_get_idx(h, i);
+		double le = json_object_get_double(get(b, "le"));
+		int64_t n = json_object_get_int64(get(b, "count"));
+
+		assert_int_equal(json_object_object_length(b), 2);
+		assert_true(le > prev);
+		assert_true(n > 0);
+		prev = le;
+		total += n;
+	}
+	assert_int_equal(total, 40);
+	assert_true(prev >= 0.4); /* the largest duration, 400 ms, is <= the last le */
+	h = get(op(root, "one"), "histogram");
+	assert_int_equal(json_object_array_length(h), 1);
+	/* 1500 ns sits in (1471, 1535]: 16 buckets per power of two */
+	assert_num(json_object_array_get_idx(h, 0), "le", "0.000001535");
+	json_object_put(root);
+}
+
+static void suggestions_list_each_seed_text_once_with_details_per_operation(void **state)
+{
+	struct report_input in = input(*state);
+	struct op_sample waits = { .duration_ns = 3000 * MS, .cpu_ns = 100 * MS,
+				   .has_resources = true };
+	struct json_object *root, *list, *details, *d;
+
+	assert_int_equal(stats_add(*state, "load", &waits), 0);
+	assert_int_equal(stats_add(*state, "fetch", &waits), 0);
+	root = report(&in);
+	list = get(root, "suggestions");
+	details = get(root, "suggestion_details");
+	/* Two batch-processing texts (named), one parallel text (not named). */
+	assert_int_equal(json_object_array_length(list), 3);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(list, 0)),
+			    "Consider batch processing for fetch");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(list, 1)),
+			    "Enable parallel processing for large datasets");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(list, 2)),
+			    "Consider batch processing for load");
+	assert_int_equal(json_object_array_length(details), 4);
+	d = json_object_array_get_idx(details, 3);
+	assert_string_equal(json_object_get_string(get(d, "suggestion")),
+			    "Enable parallel processing for large datasets");
+	assert_string_equal(json_object_get_string(get(d, "rule")), "parallel");
+	assert_string_equal(json_object_get_string(get(d, "operation")), "load");
+	assert_string_equal(json_object_get_string(get(d, "evidence")),
+			    "avg_time 3.00s > 2.00s, 97% of it off CPU > 50%");
+	json_object_put(root);
+}
+
+static void a_comparison_adds_regressions_and_comparison(void **state)
+{
+	struct report_input in = input(*state);
+	struct perf_op b[] = { { "load", 0.1, 3 }, { "gone", 1.0, 1 } };
+	struct perf_op c[] = { { "load", 0.2, 3 }, { "new", 1.0, 1 } };
+	struct perf_ops base = { b, 2 }, cur = { c, 2 };
+	struct comparison cmp;
+	struct json_object *root, *r, *cmpj;
+
+	assert_int_equal(comparison_build(&base, &cur, 1.5, &cmp), 0);
+	in.cmp = &cmp;
+	root = report(&in);
+	r = get(root, "regressions");
+	assert_int_equal(json_object_array_length(r), 1);
+	r = json_object_array_get_idx(r, 0);
+	assert_string_equal(json_object_get_string(get(r, "operation")), "load");
+	assert_num(r, "baseline_avg_time", "0.1");
+	assert_num(r, "current_avg_time", "0.2");
+	assert_num(r, "ratio", "2.0");
+	assert_int_equal(json_object_object_length(r), 4);
+	cmpj = get(root, "comparison");
+	assert_num(cmpj, "regression_factor", "1.5");
+	assert_string_equal(json_object_get_string(
+		json_object_array_get_idx(get(cmpj, "only_in_baseline"), 0)), "gone");
+	assert_string_equal(json_object_get_string(
+		json_object_array_get_idx(get(cmpj, "only_in_current"), 0)), "new");
+	assert_true(json_object_get_boolean(
+		get(json_object_array_get_idx(get(cmpj, "operations"), 0), "regression")));
+	comparison_free(&cmp);
 	json_object_put(root);
 }
 
@@ -507,6 +632,10 @@ int main(void)
 		T(names_converting_to_the_same_key_are_both_kept),
 		T(recommendation_with_a_hostile_name_is_valid_json),
 		T(empty_report_has_zeros_and_empty_collections),
+		T(percentiles_are_nearest_rank_within_1_percent),
+		T(histogram_buckets_are_ascending_non_empty_and_sum_to_count),
+		T(suggestions_list_each_seed_text_once_with_details_per_operation),
+		T(a_comparison_adds_regressions_and_comparison),
 		T(write_failure_returns_eio),
 		T(null_arguments_are_rejected),
 	};

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "names.h"
 #include "report.h"
 
@@ -36,12 +37,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The default thresholds (slow 2.0 s, memory 100 MB, batch 2.0 s, cleanup
+ * 50 MB, ...). */
 static struct report_input input(struct stats *st)
 {
+	struct settings set;
+
+	settings_default(&set);
 	return (struct report_input){
 		.stats = st, .pids = test_pids, .npids = 1, .wall_seconds = 3.25,
-		.counters = test_counters, .ncounters = 2,
-		.th = { .slow_seconds = 2.0, .memory_mb = 100.0 },
+		.counters = test_counters, .ncounters = 2, .th = set.th,
 	};
 }
 
@@ -100,10 +105,10 @@ static char *field_from_end(const char *s, int n)
 static void full_report_has_the_expected_layout(void **state)
 {
 	static const char want[] =
-		"OPERATION  COUNT  TOTAL(s)    AVG(s)    MIN(s)    MAX(s)  AVG MEM(MB)  MAX MEM(MB)  PEAK(MB)  CPU%  UNFIN\n"
-		"load           1     2.500  2.500000  2.500000  2.500000        150.0        150.0     160.0     -      0\n"
-		"extract        3     0.900  0.300000  0.100000  0.600000          2.0          3.0       4.0  50.0      0\n"
-		"open           0     0.000         -         -         -            -            -         -     -      1\n"
+		"OPERATION  COUNT  TOTAL(s)    AVG(s)    MIN(s)    P50(s)    P90(s)    P99(s)    MAX(s)  AVG MEM(MB)  MAX MEM(MB)  PEAK(MB)  CPU%  UNFIN\n"
+		"load           1     2.500  2.500000  2.500000  2.500000  2.500000  2.500000  2.500000        150.0        150.0     160.0     -      0\n"
+		"extract        3     0.900  0.300000  0.100000  0.199754  0.600000  0.600000  0.600000          2.0          3.0       4.0  50.0      0\n"
+		"open           0     0.000         -         -         -         -         -         -            -            -         -     -      1\n"
 		"\n"
 		"Summary:\n"
 		"  total_time             3.400000 s\n"
@@ -119,7 +124,11 @@ static void full_report_has_the_expected_layout(void **state)
 		"\n"
 		"Recommendations:\n"
 		"  - Operation 'load' is slow (avg: 2.5s). Consider optimization.\n"
-		"  - Operation 'load' uses high memory (max: 150.0MB). Consider batch processing.\n";
+		"  - Operation 'load' uses high memory (max: 150.0MB). Consider batch processing.\n"
+		"\n"
+		"Suggestions:\n"
+		"  - Consider batch processing for load (avg_time 2.50s > 2.00s)\n"
+		"  - Implement memory cleanup for load (max_memory_delta 150.0MB > 50.0MB)\n";
 	struct stats *st = *state;
 	struct report_input in = input(st);
 	const uint64_t d[] = { 100 * MS, 200 * MS, 600 * MS };
@@ -129,6 +138,8 @@ static void full_report_has_the_expected_layout(void **state)
 	struct op_sample open = { .unfinished = true };
 	char *text;
 
+	/* extract's P50 is the nearest-rank 0.2 s, shown as its histogram
+	 * bucket's midpoint (within 1/256). */
 	for (int i = 0; i < 3; i++) {
 		struct op_sample s = { .duration_ns = d[i], .mem_delta = m[i],
 				       .mem_peak_delta = m[i] + MIB, .cpu_ns = d[i] / 2,
@@ -188,8 +199,8 @@ static void names_are_escaped_so_no_control_byte_reaches_the_terminal(void **sta
 	}
 	row = line(text, 1);
 	assert_string_equal(row, "x\\x1b[31m\\x0a\\x0d\\x7f\\xc2\\x9b\\\\\\xff      1     3.000  "
-				 "3.000000  3.000000  3.000000          0.0          0.0       0.0     -"
-				 "      0");
+				 "3.000000  3.000000  3.000000  3.000000  3.000000  3.000000          0.0"
+				 "          0.0       0.0     -      0");
 	free(row);
 	/* The newline in the name did not start a new row: line 2 is the blank one. */
 	row = line(text, 2);
@@ -197,6 +208,8 @@ static void names_are_escaped_so_no_control_byte_reaches_the_terminal(void **sta
 	free(row);
 	assert_non_null(strstr(text, "  - Operation 'x\\x1b[31m\\x0a\\x0d\\x7f\\xc2\\x9b\\\\\\xff' "
 				     "is slow (avg: 3.0s). Consider optimization.\n"));
+	assert_non_null(strstr(text, "  - Consider batch processing for x\\x1b[31m\\x0a\\x0d\\x7f"
+				     "\\xc2\\x9b\\\\\\xff (avg_time 3.00s > 2.00s)\n"));
 	free(text);
 }
 
@@ -287,10 +300,10 @@ static void every_counter_is_listed_even_when_zero(void **state)
 	free(text);
 }
 
-static void no_recommendations_say_none(void **state)
+static void no_recommendations_or_suggestions_say_none(void **state)
 {
 	struct report_input in = input(*state);
-	static const char tail[] = "\nRecommendations:\n  (none)\n";
+	static const char tail[] = "\nRecommendations:\n  (none)\n\nSuggestions:\n  (none)\n";
 	char *text;
 	size_t len;
 
@@ -322,6 +335,9 @@ static void empty_report_says_so_in_every_section(void **state)
 			    "  (none)\n"
 			    "\n"
 			    "Recommendations:\n"
+			    "  (none)\n"
+			    "\n"
+			    "Suggestions:\n"
 			    "  (none)\n");
 	free(text);
 }
@@ -370,7 +386,7 @@ int main(void)
 		T(cpu_percent_covers_only_samples_with_resources),
 		T(negative_memory_shows_a_sign_and_tiny_values_show_zero),
 		T(every_counter_is_listed_even_when_zero),
-		T(no_recommendations_say_none),
+		T(no_recommendations_or_suggestions_say_none),
 		T(empty_report_says_so_in_every_section),
 		T(several_pids_are_listed_space_separated),
 		T(write_failure_returns_eio),

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * baseline.h - baselines and regressions: the operations of a saved JSON
+ * report (or of the current run's report), and their comparison.
+ *
+ * An operation regresses when both sides have finished samples (count > 0),
+ * the baseline's avg_time is above 0, and the current avg_time is strictly
+ * above factor x the baseline's (the seed's `current_time > baseline_time *
+ * 1.5`). Operations are matched by their JSON key in "operations"; those on
+ * one side only are listed, never errors. An avg_time of 0 in the baseline
+ * (no finished sample, or faster than the report's 1 us resolution) gives
+ * no ratio and no regression.
+ */
+#ifndef ETLTRACE_BASELINE_H
+#define ETLTRACE_BASELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+/* Largest report file read, and the largest avg_time / count accepted. */
+#define BASELINE_MAX_BYTES (256u << 20)
+#define BASELINE_MAX_SECONDS 1e9
+#define BASELINE_MAX_COUNT 9007199254740992.0 /* 2^53 */
+
+struct perf_op {
+	char *name;       /* the JSON key (valid UTF-8), owned */
+	double avg_time;  /* seconds */
+	uint64_t count;
+};
+
+struct perf_ops {
+	struct perf_op *v; /* in the report's order */
+	size_t n;
+};
+
+/* Reads the "operations" of a parsed report. Each must be an object with a
+ * number "avg_time" in [0, BASELINE_MAX_SECONDS] and a whole number "count"
+ * in [0, 2^53]; other keys are ignored. On error returns -1 and writes a
+ * reason naming the key into err, e.g. operations."load".avg_time: expected
+ * a number in [0, 1e+09], got "fast" (names escaped for the terminal). */
+int perf_ops_from_json(struct json_object *report, struct perf_ops *out, char *err,
+		       size_t errlen);
+
+/* perf_ops_from_json over the file at path. Errors read
+ * "LABEL PATH: reason", e.g. "baseline base.json: not valid JSON: ...". */
+int perf_ops_load(const char *label, const char *path, struct perf_ops *out, char *err,
+		  size_t errlen);
+
+void perf_ops_free(struct perf_ops *ops);
+
+struct comparison_row {
+	const char *name;   /* points into the current perf_ops */
+	double baseline_avg, current_avg;
+	uint64_t baseline_count, current_count;
+	bool has_ratio;     /* baseline_avg > 0 */
+	double ratio;       /* current_avg / baseline_avg */
+	bool regression;
+};
+
+struct comparison {
+	double factor;
+	struct comparison_row *rows;  /* operations on both sides, current's order */
+	size_t nrows;
+	const char **only_baseline;   /* names, baseline's order */
+	size_t nonly_baseline;
+	const char **only_current;    /* names, current's order */
+	size_t nonly_current;
+	size_t nregressions;
+};
+
+/* Compares; names point into base and cur, which must outlive out.
+ * Returns 0 or -ENOMEM. */
+int comparison_build(const struct perf_ops *base, const struct perf_ops *cur, double factor,
+		     struct comparison *out);
+void comparison_free(struct comparison *c);
+
+#endif /* ETLTRACE_BASELINE_H */
