@@ -17,7 +17,7 @@ const char *argp_program_bug_address = "the etltrace issue tracker";
 	"EXIT STATUS:\n" \
 	"  0  success          1  runtime failure        2  usage error\n" \
 	"  3  no such process  4  no etl markers         5  insufficient privileges\n" \
-	"  6  kernel lacks BTF/uprobes/BPF               7  report, baseline or log not written\n" \
+	"  6  kernel lacks BTF/uprobes/BPF               7  output not written\n" \
 	"  8  bad --config file, or unusable baseline/report file\n" \
 	"  9  an operation regressed against --baseline (avg_time > factor x baseline)\n" \
 	"  With -- CMD, the command's own exit status once tracing succeeded (9 only\n" \
@@ -41,7 +41,7 @@ static const char doc[] =
 	"  etltrace -p 1234                 trace PID 1234 until Ctrl-C or its exit\n"
 	"  etltrace -p 1234 -p 1240 -d 30   trace two processes for 30 seconds\n"
 	"  etltrace --format json -o r.json -- ./etl_job --rows 100000\n"
-	"                                   run a command traced from its first operation\n"
+	"                                   run a command, traced from its start\n"
 	"  etltrace --log --save-baseline base.json -- ./etl_job\n"
 	"                                   log each operation live, keep the report\n"
 	"  etltrace --baseline base.json -- ./etl_job\n"
@@ -287,12 +287,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		file_arg(state, "--save-baseline", arg, &o->save_baseline);
 		break;
 	case ARGP_KEY_ARG:
-		/* `--log FILE` would make FILE the command: --log's file is
-		 * --log=FILE, and a command comes after --. */
-		if (state->next >= 2 && !strcmp(state->argv[state->next - 2], "--log"))
-			argp_failure(state, ETL_EXIT_USAGE, 0,
-				     "'%s' after --log: write --log=FILE for a log file, "
-				     "and put a command after --", arg);
 		/* Everything from the first operand on is the command. */
 		o->cmd = &state->argv[state->next - 1];
 		state->next = state->argc;
@@ -333,6 +327,21 @@ static error_t parse_compare_opt(int key, char *arg, struct argp_state *state)
 	default:
 		return parse_common(key, arg, state);
 	}
+}
+
+/* `--log FILE` would make FILE the command (argp's optional arguments
+ * only attach as --log=FILE): refuses an operand right after --log before
+ * the --. Returns 0 or ETL_EXIT_USAGE after printing one line. */
+static int check_log_operand(int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++) {
+		if (strcmp(argv[i], "--log") || argv[i + 1][0] == '-')
+			continue;
+		fprintf(stderr, "etltrace: '%s' after --log: write --log=FILE for a log file, "
+				"and put a command after --\n", argv[i + 1]);
+		return ETL_EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* Reads the --config file into the settings no flag gave. Returns 0 or
@@ -378,7 +387,7 @@ int options_parse(int argc, char **argv, struct options *o)
 		o->mode = MODE_COMPARE;
 		if (argp_parse(&compare_argp, argc - 1, sub, 0, NULL, &c))
 			rc = ETL_EXIT_USAGE;
-	} else if (argp_parse(&argp, argc, argv, 0, NULL, &c)) {
+	} else if (check_log_operand(argc, argv) || argp_parse(&argp, argc, argv, 0, NULL, &c)) {
 		rc = ETL_EXIT_USAGE;
 	}
 	if (rc < 0 && o->config)

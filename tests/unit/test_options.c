@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_options.c - the command lines (user/options.c) of report depth:
+ * --log forms and filters, baselines, threshold flags and their ranges, and
+ * the compare subcommand. argp exits on a usage error, so every parse runs
+ * in a child and the test reads its exit status.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "options.h"
+
+/* Parses argv (NULL-terminated) in a child. Returns options_parse's exit
+ * code, or 100 + check(&o) when the run would go on. */
+static int parse(char **argv, int (*check)(const struct options *))
+{
+	int argc = 0, status;
+	pid_t p;
+
+	while (argv[argc])
+		argc++;
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		struct options o;
+		int rc;
+
+		if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(99);
+		rc = options_parse(argc, argv, &o);
+		_exit(rc >= 0 ? rc : 100 + check(&o));
+	}
+	assert_int_equal(waitpid(p, &status, 0), p);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static int log_to_stderr(const struct options *o)
+{
+	return o->log && !o->log_file && o->nlog_filters == 0;
+}
+
+static int log_to_file(const struct options *o)
+{
+	return o->log && o->log_file && !strcmp(o->log_file, "ops.log");
+}
+
+static int two_filters(const struct options *o)
+{
+	return o->log && o->nlog_filters == 2 && !strcmp(o->log_filters[0], "load") &&
+	       !strcmp(o->log_filters[1], "extract");
+}
+
+static void log_goes_to_stderr_or_to_log_equals_file(void **state)
+{
+	char *plain[] = { "etltrace", "--log", "-p", "1", NULL };
+	char *file[] = { "etltrace", "--log=ops.log", "-p", "1", NULL };
+	char *filters[] = { "etltrace", "--log", "--log-filter", "load", "--log-filter=extract",
+			    "--", "/bin/true", NULL };
+
+	(void)state;
+	assert_int_equal(parse(plain, log_to_stderr), 101);
+	assert_int_equal(parse(file, log_to_file), 101);
+	assert_int_equal(parse(filters, two_filters), 101);
+}
+
+static int nothing(const struct options *o)
+{
+	(void)o;
+	return 0;
+}
+
+static void log_misuse_is_a_usage_error(void **state)
+{
+	char *spaced[] = { "etltrace", "--log", "ops.log", "-p", "1", NULL };
+	char *filter_alone[] = { "etltrace", "--log-filter", "load", "-p", "1", NULL };
+	char *empty[] = { "etltrace", "--log=", "-p", "1", NULL };
+	char *after_dashes[] = { "etltrace", "-p", "1", "--log", "--", "x", NULL };
+
+	(void)state;
+	assert_int_equal(parse(spaced, nothing), ETL_EXIT_USAGE);
+	assert_int_equal(parse(filter_alone, nothing), ETL_EXIT_USAGE);
+	assert_int_equal(parse(empty, nothing), ETL_EXIT_USAGE);
+	/* --log then -- CMD is fine (here it fails only for having both -p and CMD) */
+	assert_int_equal(parse(after_dashes, nothing), ETL_EXIT_USAGE);
+	after_dashes[1] = "--log";
+	after_dashes[2] = "--";
+	after_dashes[3] = "/bin/true";
+	after_dashes[4] = NULL;
+	assert_int_equal(parse(after_dashes, log_to_stderr), 101);
+}
+
+static int baselines(const struct options *o)
+{
+	return o->baseline && !strcmp(o->baseline, "b.json") && o->save_baseline &&
+	       !strcmp(o->save_baseline, "s.json") && o->set.regression_factor == 2.5;
+}
+
+static void baseline_flags_are_kept(void **state)
+{
+	char *argv[] = { "etltrace", "--baseline", "b.json", "--save-baseline=s.json",
+			 "--regression-factor", "2.5", "-p", "1", NULL };
+
+	(void)state;
+	assert_int_equal(parse(argv, baselines), 101);
+}
+
+static int thresholds(const struct options *o)
+{
+	const struct thresholds *t = &o->set.th;
+
+	return t->slow_seconds == 1 && t->memory_mb == 2 && t->batch_seconds == 3 &&
+	       t->cleanup_mb == 4 && t->wait_fraction == 0.25 && t->transient_mb == 6 &&
+	       t->peak_ratio == 7 && t->major_faults == 8;
+}
+
+static void every_threshold_has_a_flag(void **state)
+{
+	char *argv[] = { "etltrace", "--slow-threshold", "1", "--memory-threshold", "2",
+			 "--batch-threshold", "3", "--cleanup-threshold", "4", "--wait-fraction",
+			 "0.25", "--transient-threshold", "6", "--peak-ratio", "7", "--major-faults",
+			 "8", "-p", "1", NULL };
+
+	(void)state;
+	assert_int_equal(parse(argv, thresholds), 101);
+}
+
+static void thresholds_out_of_range_are_usage_errors(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "--slow-threshold", "-1" }, { "--memory-threshold", "nan" },
+		{ "--batch-threshold", "inf" }, { "--cleanup-threshold", "1e13" },
+		{ "--wait-fraction", "1.5" }, { "--transient-threshold", "x" },
+		{ "--peak-ratio", "0.5" }, { "--major-faults", "-3" },
+		{ "--regression-factor", "0.99" }, { "--regression-factor", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", (char *)bad[i][0], (char *)bad[i][1], "-p", "1", NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("%s '%s' was accepted", bad[i][0], bad[i][1]);
+	}
+}
+
+static int compare_mode(const struct options *o)
+{
+	return o->mode == MODE_COMPARE && !strcmp(o->compare[0], "a.json") &&
+	       !strcmp(o->compare[1], "b.json") && o->format == FORMAT_JSON && o->output &&
+	       !strcmp(o->output, "out.json") && o->set.regression_factor == 3;
+}
+
+static void compare_takes_two_reports_and_its_options(void **state)
+{
+	char *ok[] = { "etltrace", "compare", "--format", "json", "a.json", "-o", "out.json",
+		       "--regression-factor=3", "b.json", NULL };
+	char *one[] = { "etltrace", "compare", "a.json", NULL };
+	char *three[] = { "etltrace", "compare", "a.json", "b.json", "c.json", NULL };
+	char *pid[] = { "etltrace", "compare", "-p", "1", "a.json", "b.json", NULL };
+	char *help[] = { "etltrace", "compare", "--help", NULL };
+
+	(void)state;
+	assert_int_equal(parse(ok, compare_mode), 101);
+	assert_int_equal(parse(one, nothing), ETL_EXIT_USAGE);
+	assert_int_equal(parse(three, nothing), ETL_EXIT_USAGE);
+	assert_int_equal(parse(pid, nothing), ETL_EXIT_USAGE); /* tracing options do not apply */
+	assert_int_equal(parse(help, nothing), 0);
+}
+
+static int trace_mode(const struct options *o)
+{
+	return o->mode == MODE_TRACE && o->cmd && !strcmp(o->cmd[0], "compare");
+}
+
+static void a_command_named_compare_runs_after_dashes(void **state)
+{
+	char *argv[] = { "etltrace", "--", "compare", "x", NULL };
+
+	(void)state;
+	assert_int_equal(parse(argv, trace_mode), 101);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(log_goes_to_stderr_or_to_log_equals_file),
+		cmocka_unit_test(log_misuse_is_a_usage_error),
+		cmocka_unit_test(baseline_flags_are_kept),
+		cmocka_unit_test(every_threshold_has_a_flag),
+		cmocka_unit_test(thresholds_out_of_range_are_usage_errors),
+		cmocka_unit_test(compare_takes_two_reports_and_its_options),
+		cmocka_unit_test(a_command_named_compare_runs_after_dashes),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
