@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "diag.h"
 #include "baseline.h"
 #include "compare.h"
 #include "deliver.h"
@@ -69,7 +70,7 @@ int compare_run(const struct options *o)
 		return rc;
 	if (perf_ops_load("baseline", o->compare[0], &base, err, sizeof(err)) ||
 	    perf_ops_load("report", o->compare[1], &cur, err, sizeof(err))) {
-		fprintf(stderr, "etltrace: %s\n", err);
+		diag("%s", err);
 		rc = ETL_EXIT_CONFIG;
 		goto cleanup;
 	}

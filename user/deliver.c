@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "diag.h"
 #include "deliver.h"
 #include "names.h"
 #include "output.h"
@@ -24,8 +25,7 @@ static void write_error(const char *what, const char *path, int err)
 		why = "it is a symbolic link (refused: give the file it points to)";
 	else if (err == -EISDIR)
 		why = "it is a directory";
-	fprintf(stderr, "etltrace: cannot write %s to %s: %s\n", what,
-		path ? (p ? p : "?") : "stdout", why);
+	diag("cannot write %s to %s: %s", what, path ? (p ? p : "?") : "stdout", why);
 	free(p);
 }
 
@@ -45,8 +45,7 @@ static int check_path(const char *path, const char *what)
 int deliver_check(const struct options *o, const char *what, bool stdout_closed)
 {
 	if (!o->output && stdout_closed) {
-		fprintf(stderr, "etltrace: cannot write %s to stdout: it is closed (give -o FILE)\n",
-			what);
+		diag("cannot write %s to stdout: it is closed (give -o FILE)", what);
 		return ETL_EXIT_OUTPUT;
 	}
 	return check_path(o->output, what) ?: check_path(o->save_baseline, "the baseline");
@@ -93,22 +92,26 @@ static int write_json(void *ctx, FILE *f)
 /* One line on stderr naming the first regressions, for CI logs. */
 static void announce(const struct comparison *c, const char *baseline)
 {
-	char *b = name_for_terminal(baseline);
-	size_t shown = 0;
+	char *b = name_for_terminal(baseline), *list = NULL;
+	size_t shown = 0, len = 0;
+	FILE *f = open_memstream(&list, &len);
 
-	fprintf(stderr, "etltrace: %zu operation%s regressed against %s (avg_time > %g x baseline):",
-		c->nregressions, c->nregressions == 1 ? "" : "s", b ? b : "?", c->factor);
-	for (size_t i = 0; i < c->nrows && shown < LISTED_REGRESSIONS; i++) {
+	for (size_t i = 0; f && i < c->nrows && shown < LISTED_REGRESSIONS; i++) {
 		char *n;
 
 		if (!c->rows[i].regression)
 			continue;
 		n = name_for_terminal(c->rows[i].name);
-		fprintf(stderr, "%s %s (%.2fx)", shown ? "," : "", n ? n : "?", c->rows[i].ratio);
+		fprintf(f, "%s %s (%.2fx)", shown ? "," : "", n ? n : "?", c->rows[i].ratio);
 		free(n);
 		shown++;
 	}
-	fputs(c->nregressions > shown ? ", ...\n" : "\n", stderr);
+	if (f)
+		fclose(f);
+	diag("%zu operation%s regressed against %s (avg_time > %g x baseline):%s%s",
+	     c->nregressions, c->nregressions == 1 ? "" : "s", b ? b : "?", c->factor,
+	     list ? list : "", c->nregressions > shown ? ", ..." : "");
+	free(list);
 	free(b);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "options.h"
 
 const char *argp_program_version = "etltrace 0.1";
@@ -337,8 +338,8 @@ static int check_log_operand(int argc, char **argv)
 	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++) {
 		if (strcmp(argv[i], "--log") || argv[i + 1][0] == '-')
 			continue;
-		fprintf(stderr, "etltrace: '%s' after --log: write --log=FILE for a log file, "
-				"and put a command after --\n", argv[i + 1]);
+		diag("'%s' after --log: write --log=FILE for a log file, and put a command "
+		     "after --", argv[i + 1]);
 		return ETL_EXIT_USAGE;
 	}
 	return 0;
@@ -354,7 +355,7 @@ static int apply_config(struct options *o, unsigned given)
 
 	settings_default(&file);
 	if (config_load(o->config, &file, &found, err, sizeof(err))) {
-		fprintf(stderr, "etltrace: %s\n", err);
+		diag("%s", err);
 		return ETL_EXIT_CONFIG;
 	}
 	settings_merge(&o->set, &file, found & ~given);

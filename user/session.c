@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "baseline.h"
 #include "command.h"
+#include "diag.h"
 #include "deliver.h"
-#include "elf_notes.h"
 #include "intake.h"
 #include "names.h"
 #include "oplog.h"
@@ -58,119 +58,12 @@ struct session {
 	size_t nregressions;
 };
 
-static void err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void err_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("etltrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Attaches to every object of target i that has etl sites and is not
- * attached yet. Returns the number of objects attached, or an exit code
- * (negated) after printing why. */
-static int attach_new_objects(struct session *s, int i)
-{
-	struct target *t = &s->targets[i];
-	int n = 0, err;
-
-	for (size_t k = 0; k < t->nobjs; k++) {
-		struct target_object *obj = &t->objs[k];
-
-		if (obj->attached || obj->starts + obj->ends <= 0)
-			continue;
-		err = tracer_attach_object(s->tr, t->pid, obj->open_path);
-		if (err) {
-			err_line("cannot attach to the etl probes of %s in process %d: %s", obj->path,
-				 (int)t->pid, strerror(-err));
-			return -ETL_EXIT_FAILURE;
-		}
-		obj->attached = true;
-		if (s->o->verbose)
-			err_line("attached to %s in process %d (%d op_start, %d op_end sites)",
-				 obj->path, (int)t->pid, obj->starts, obj->ends);
-		n++;
-	}
-	return n;
-}
-
-/* Prints the "no markers" error for target t, naming what was searched. */
-static void no_markers(const struct target *t)
-{
-	fprintf(stderr, "etltrace: no etl USDT markers in process %d; searched:", (int)t->pid);
-	for (size_t k = 0; k < t->nobjs; k++)
-		fprintf(stderr, "%s %s", k ? "," : "", t->objs[k].path);
-	fputs("; mark operations with <etl_probe.h> (see README.md)\n", stderr);
-}
-
-static int sites_of(const struct target *t, int *nobjs)
-{
-	int sites = 0;
-
-	*nobjs = 0;
-	for (size_t k = 0; k < t->nobjs; k++) {
-		if (!t->objs[k].attached)
-			continue;
-		sites += t->objs[k].starts + t->objs[k].ends;
-		(*nobjs)++;
-	}
-	return sites;
-}
-
-/* -p: checks each process and finds its objects. Returns 0 or an exit code. */
-static int setup_pids(struct session *s)
-{
-	for (int i = 0; i < s->o->npids; i++) {
-		pid_t pid = s->o->pids[i];
-		int err = target_check(pid);
-
-		if (err == -ESRCH) {
-			err_line("no such process: %d (check the PID with ps)", (int)pid);
-			return ETL_EXIT_NO_TARGET;
-		}
-		if (err == -EINVAL) {
-			err_line("process %d is a kernel thread: give the PID of a user-space ETL program",
-				 (int)pid);
-			return ETL_EXIT_NO_TARGET;
-		}
-		if (err) {
-			err_line("cannot inspect process %d: %s", (int)pid, strerror(-err));
-			return err == -EACCES ? ETL_EXIT_PERM : ETL_EXIT_NO_TARGET;
-		}
-		for (int j = 0; j < i; j++)
-			if (s->targets[j].pid == pid) {
-				err_line("process %d is given twice with -p", (int)pid);
-				return ETL_EXIT_USAGE;
-			}
-		target_init(&s->targets[i], pid);
-		s->ntargets = i + 1;
-		err = target_scan(&s->targets[i]);
-		if (err < 0) {
-			err_line("cannot read the memory map of process %d: %s", (int)pid,
-				 strerror(-err));
-			return err == -ESRCH ? ETL_EXIT_NO_TARGET : ETL_EXIT_FAILURE;
-		}
-		int any = 0;
-		for (size_t k = 0; k < s->targets[i].nobjs; k++)
-			any += s->targets[i].objs[k].starts + s->targets[i].objs[k].ends > 0;
-		if (!any) {
-			no_markers(&s->targets[i]);
-			return ETL_EXIT_NO_MARKERS;
-		}
-	}
-	return 0;
 }
 
 static int open_tracer(struct session *s)
@@ -190,84 +83,10 @@ static int open_tracer(struct session *s)
 	err = tracer_open(&cfg, intake_record, &s->in, &s->tr);
 	if (!err)
 		return 0;
-	err_line("cannot load the BPF program: %s%s", strerror(-err),
+	diag("cannot load the BPF program: %s%s", strerror(-err),
 		 err == -EPERM ? " (run as root, or check kernel.unprivileged_bpf_disabled "
 				 "and lockdown)" : " (-vvv shows libbpf's details)");
 	return err == -EPERM ? ETL_EXIT_PERM : ETL_EXIT_KERNEL;
-}
-
-/* -- CMD: attaches to the command's executable before it runs, lets it run
- * to its entry point (where its libraries are mapped), attaches to those,
- * then lets it go. Returns 0 or an exit code. */
-static int start_command(struct session *s)
-{
-	struct target *t = &s->targets[0];
-	uint64_t entry;
-	int err, status, starts = 0, ends = 0, rc;
-
-	err = elf_entry_offset(s->cmd.exe, &entry);
-	if (err) {
-		err_line("cannot run %s: not an ELF executable (%s); scripts are traced by "
-			 "attaching to their interpreter with -p", s->cmd.exe, strerror(-err));
-		return ETL_EXIT_USAGE;
-	}
-	if (!elf_etl_sites(s->cmd.exe, &starts, &ends) && starts + ends > 0) {
-		err = tracer_attach_object(s->tr, t->pid, s->cmd.exe);
-		if (err) {
-			err_line("cannot attach to the etl probes of %s: %s", s->cmd.exe,
-				 strerror(-err));
-			return ETL_EXIT_FAILURE;
-		}
-	}
-	err = tracer_attach_entry_stop(s->tr, t->pid, s->cmd.exe, entry);
-	if (err) {
-		err_line("cannot attach to the entry of %s: %s", s->cmd.exe, strerror(-err));
-		return ETL_EXIT_FAILURE;
-	}
-	err = command_start(&s->cmd);
-	if (err) {
-		s->cmd_reaped = true;
-		err_line("cannot run %s: %s", s->cmd.exe, strerror(-err));
-		return ETL_EXIT_USAGE;
-	}
-	if (waitpid(t->pid, &status, WUNTRACED) < 0 || !WIFSTOPPED(status)) {
-		s->cmd_reaped = true;
-		s->cmd_status = status;
-		err_line("%s exited before reaching its entry point", s->cmd.exe);
-		return ETL_EXIT_FAILURE;
-	}
-	tracer_detach_entry_stop(s->tr);
-	err = target_scan(t);
-	if (err < 0) {
-		err_line("cannot read the memory map of %s: %s", s->cmd.exe, strerror(-err));
-		return ETL_EXIT_FAILURE;
-	}
-	for (size_t k = 0; k < t->nobjs; k++)
-		if (!strcmp(t->objs[k].path, s->cmd.exe) && starts + ends > 0)
-			t->objs[k].attached = true;
-	rc = attach_new_objects(s, 0);
-	if (rc < 0)
-		return -rc;
-	if (starts + ends <= 0 && rc == 0) {
-		no_markers(t);
-		return ETL_EXIT_NO_MARKERS;
-	}
-	return 0;
-}
-
-static void print_ready(const struct session *s)
-{
-	int sites = 0, objs = 0;
-
-	for (int i = 0; i < s->ntargets; i++) {
-		int n;
-
-		sites += sites_of(&s->targets[i], &n);
-		objs += n;
-	}
-	fprintf(stderr, "etltrace: ready: tracing %d process%s (%d probe sites in %d object%s); "
-			"Ctrl-C to stop\n",
-		s->ntargets, s->ntargets == 1 ? "" : "es", sites, objs, objs == 1 ? "" : "s");
 }
 
 static bool all_gone(const struct session *s)
@@ -301,7 +120,7 @@ static void flush_log(struct session *s)
 		return;
 	err = oplog_flush(&s->log);
 	if (err)
-		err_line("cannot write the log to %s: %s; logging stopped",
+		diag("cannot write the log to %s: %s; logging stopped",
 			 s->o->log_file ? s->o->log_file : "stderr", strerror(-err));
 }
 
@@ -321,11 +140,11 @@ static int trace_loop(struct session *s)
 		uint64_t now;
 
 		if (poll(pfd, (nfds_t)n + 2, DRAIN_MS) < 0 && errno != EINTR) {
-			err_line("poll failed: %s", strerror(errno));
+			diag("poll failed: %s", strerror(errno));
 			return ETL_EXIT_FAILURE;
 		}
 		if (tracer_drain(s->tr) < 0) {
-			err_line("reading the ring buffer failed");
+			diag("reading the ring buffer failed");
 			return ETL_EXIT_FAILURE;
 		}
 		flush_log(s);
@@ -350,7 +169,7 @@ static int trace_loop(struct session *s)
 			for (int i = 0; i < n; i++) {
 				if (s->gone[i] || target_scan(&s->targets[i]) <= 0)
 					continue;
-				if (attach_new_objects(s, i) < 0)
+				if (attach_objects(s->tr, &s->targets[i], s->o->verbose) < 0)
 					return ETL_EXIT_FAILURE;
 			}
 			next_scan = now + RESCAN_MS * 1000000ull;
@@ -440,11 +259,11 @@ static int finish(struct session *s)
 	s->end_ns = now_ns();
 	flush_log(s);
 	if (err) {
-		err_line("cannot read the BPF counters: %s", strerror(-err));
+		diag("cannot read the BPF counters: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
 	}
 	if (s->in.error) {
-		err_line("out of memory while aggregating operations");
+		diag("out of memory while aggregating operations");
 		return ETL_EXIT_FAILURE;
 	}
 	/* The report first: detaching costs the kernel an RCU grace period
@@ -471,7 +290,7 @@ static int open_pidfds(struct session *s)
 	for (int i = 0; i < s->ntargets; i++) {
 		s->pidfds[i] = (int)syscall(SYS_pidfd_open, s->targets[i].pid, 0);
 		if (s->pidfds[i] < 0) {
-			err_line("process %d is gone", (int)s->targets[i].pid);
+			diag("process %d is gone", (int)s->targets[i].pid);
 			return ETL_EXIT_NO_TARGET;
 		}
 	}
@@ -509,17 +328,17 @@ static int run_unprofiled(const struct options *o)
 	char *cmd = o->cmd ? name_for_terminal(o->cmd[0]) : NULL;
 
 	if (!o->cmd) {
-		err_line("profiling is disabled (ENABLE_PROFILING is false in %s): nothing traced",
+		diag("profiling is disabled (ENABLE_PROFILING is false in %s): nothing traced",
 			 cfg ? cfg : "?");
 		free(cfg);
 		return ETL_EXIT_OK;
 	}
-	err_line("profiling is disabled (ENABLE_PROFILING is false in %s): running %s untraced",
+	diag("profiling is disabled (ENABLE_PROFILING is false in %s): running %s untraced",
 		 cfg ? cfg : "?", cmd ? cmd : "?");
 	free(cfg);
 	free(cmd);
 	execvp(o->cmd[0], o->cmd);
-	err_line("cannot run %s: %s", o->cmd[0], strerror(errno));
+	diag("cannot run %s: %s", o->cmd[0], strerror(errno));
 	return ETL_EXIT_USAGE;
 }
 
@@ -533,7 +352,7 @@ static int check_outputs(struct session *s)
 	if (rc || !s->o->baseline)
 		return rc;
 	if (perf_ops_load("baseline", s->o->baseline, &s->base, err, sizeof(err))) {
-		err_line("%s", err);
+		diag("%s", err);
 		return ETL_EXIT_CONFIG;
 	}
 	s->has_base = true;
@@ -550,7 +369,7 @@ static int open_log(struct session *s)
 		return 0;
 	err = oplog_open(&s->log, s->o->log_file, s->o->log_filters, (size_t)s->o->nlog_filters);
 	if (err) {
-		err_line("cannot open the log %s: %s", s->o->log_file,
+		diag("cannot open the log %s: %s", s->o->log_file,
 			 err == -ELOOP ? "it is a symbolic link (refused)" : strerror(-err));
 		return ETL_EXIT_OUTPUT;
 	}
@@ -578,20 +397,20 @@ int session_run(const struct options *o)
 	}
 	rc = preflight_check(why, sizeof(why));
 	if (rc) {
-		err_line("%s", why);
+		diag("%s", why);
 		perf_ops_free(&s.base);
 		return rc;
 	}
 	s.stats = stats_new();
 	if (!s.stats || setup_signals(&s)) {
-		err_line("cannot set up: %s", strerror(errno));
+		diag("cannot set up: %s", strerror(errno));
 		rc = ETL_EXIT_FAILURE;
 		goto cleanup;
 	}
 	if (o->cmd) {
 		err = command_spawn(o->cmd, &s.cmd);
 		if (err) {
-			err_line("cannot run %s: %s", o->cmd[0], strerror(-err));
+			diag("cannot run %s: %s", o->cmd[0], strerror(-err));
 			rc = ETL_EXIT_USAGE;
 			goto cleanup;
 		}
@@ -599,7 +418,7 @@ int session_run(const struct options *o)
 		target_init(&s.targets[0], s.cmd.pid);
 		s.ntargets = 1;
 	} else {
-		rc = setup_pids(&s);
+		rc = attach_check_pids(o->pids, o->npids, s.targets, &s.ntargets);
 		if (rc)
 			goto cleanup;
 	}
@@ -618,7 +437,8 @@ int session_run(const struct options *o)
 	if (rc)
 		goto cleanup;
 	if (o->cmd) {
-		rc = start_command(&s);
+		rc = attach_command(s.tr, &s.targets[0], &s.cmd, o->verbose, &s.cmd_reaped,
+				    &s.cmd_status);
 		if (rc) {
 			if (!s.cmd_reaped)
 				kill(s.cmd.pid, SIGKILL);
@@ -626,7 +446,7 @@ int session_run(const struct options *o)
 		}
 	} else {
 		for (int i = 0; i < s.ntargets; i++) {
-			err = attach_new_objects(&s, i);
+			err = attach_objects(s.tr, &s.targets[i], o->verbose);
 			if (err < 0) {
 				rc = -err;
 				goto cleanup;
@@ -634,7 +454,7 @@ int session_run(const struct options *o)
 		}
 	}
 	s.t0_ns = now_ns();
-	print_ready(&s);
+	attach_print_ready(s.targets, s.ntargets);
 	if (o->cmd)
 		kill(s.cmd.pid, SIGCONT);
 	rc = trace_loop(&s);
