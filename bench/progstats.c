@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* progstats.c - BPF program run-time statistics. See progstats.h. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,27 +29,56 @@ void progstats_disable(void)
 	stats_fd = -1;
 }
 
-uint32_t progstats_max_id(void)
+/* Adds the program ids named in /proc/owner/fdinfo to ids (deduplicated). */
+static size_t owned_ids(pid_t owner, uint32_t *ids, size_t cap)
 {
-	uint32_t id = 0, next;
+	char path[64];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
 
-	while (!bpf_prog_get_next_id(id, &next))
-		id = next;
-	return id;
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)owner);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char p[320], line[128];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		f = fopen(p, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int id;
+			size_t i;
+
+			if (sscanf(line, "prog_id: %u", &id) != 1)
+				continue;
+			for (i = 0; i < n && ids[i] != id; i++)
+				;
+			if (i == n && n < cap)
+				ids[n++] = id;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }
 
-int progstats_take(uint32_t after, struct prog_snapshot *s)
+int progstats_take(pid_t owner, struct prog_snapshot *s)
 {
-	uint32_t id = after, next;
+	uint32_t ids[4 * PROGSTATS_MAX];
+	size_t n = owned_ids(owner, ids, sizeof(ids) / sizeof(ids[0]));
 
 	memset(s, 0, sizeof(*s));
-	while (!bpf_prog_get_next_id(id, &next)) {
+	for (size_t i = 0; i < n; i++) {
 		struct bpf_prog_info info;
 		uint32_t len = sizeof(info);
-		int fd;
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
 
-		id = next;
-		fd = bpf_prog_get_fd_by_id(id);
 		if (fd < 0)
 			continue; /* unloaded meanwhile */
 		memset(&info, 0, sizeof(info));

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct prog_stat {
 	uint32_t id;
@@ -31,12 +32,10 @@ struct prog_snapshot {
 int progstats_enable(void);
 void progstats_disable(void);
 
-/* Highest BPF program id now loaded (ids only grow): programs loaded later
- * have a greater id. */
-uint32_t progstats_max_id(void);
-
-/* Snapshot of the uprobe/USDT (kprobe-type) programs with an id > after. */
-int progstats_take(uint32_t after, struct prog_snapshot *s);
+/* Snapshot of the uprobe/USDT (kprobe-type) programs that process `owner`
+ * holds (a program or link fd in /proc/OWNER/fdinfo): other tracers loaded
+ * meanwhile on the same machine are left out. Returns 0 or -errno. */
+int progstats_take(pid_t owner, struct prog_snapshot *s);
 
 /* Per-program difference b - a into out (programs of b that ran between). */
 void progstats_diff(const struct prog_snapshot *a, const struct prog_snapshot *b,

@@ -216,7 +216,6 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 	static char skipped[8192], out[65536];
 	char *bargv[20], *targv[16];
 	struct prog_snapshot p0, p1;
-	uint32_t max_id = 0;
 	uint64_t cpu0 = 0;
 	int n = 0, rc = -1, err, readiness_fd = -1;
 	const char *ready = NULL, *cpus = bench_cpus(e, q->threads);
@@ -293,8 +292,6 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 	}
 	targv[n] = NULL;
 	if (ci->tracer != T_NONE) {
-		if (q->progs)
-			max_id = progstats_max_id();
 		unlink(e->report);
 		err = child_spawn(targv, e->ncpu >= 2 ? TRACER_CPU : -1, &t);
 		/* bpftrace says BEGIN's printf on stdout, the others on stderr. */
@@ -312,7 +309,7 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 		}
 		cpu0 = proc_cpu_ns(t.pid);
 		if (q->progs)
-			progstats_take(max_id, &p0);
+			progstats_take(t.pid, &p0);
 	}
 
 	if (child_say(&b, "go") ||
@@ -339,7 +336,7 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 		r->anon_kb = proc_status_kb(t.pid, "RssAnon");
 		r->file_kb = proc_status_kb(t.pid, "RssFile");
 		if (q->progs) {
-			progstats_take(max_id, &p1);
+			progstats_take(t.pid, &p1);
 			progstats_diff(&p0, &p1, &r->progs);
 		}
 	}
@@ -501,17 +498,19 @@ static void print_latency(const struct env *e, const struct latency *L)
 
 struct lens {
 	bool ran[C__N];
-	struct prog_snapshot progs[C__N];
-	double ns_per_op[C__N];
+	struct prog_snapshot progs[C__N][2]; /* by threads - 1 */
+	double ns_per_op[C__N][2];
+	long ops[2];
 };
 
-static double lens_per_op(const struct lens *K, enum cfg c, long ops)
+/* BPF run time of all of a configuration's programs per operation. */
+static double lens_per_op(const struct lens *K, enum cfg c, int th)
 {
 	uint64_t t = 0;
 
-	for (size_t i = 0; i < K->progs[c].n; i++)
-		t += K->progs[c].p[i].run_time_ns;
-	return ops ? (double)t / (double)ops : 0;
+	for (size_t i = 0; i < K->progs[c][th].n; i++)
+		t += K->progs[c][th].p[i].run_time_ns;
+	return K->ops[th] ? (double)t / (double)K->ops[th] : 0;
 }
 
 static int measure_lens(const struct env *e, struct lens *K)
@@ -524,54 +523,61 @@ static int measure_lens(const struct env *e, struct lens *K)
 		return -1;
 	}
 	fprintf(stderr, "bench: kernel view (BPF run-time statistics)\n");
-	for (size_t i = 0; i < sizeof(which_cfgs) / sizeof(which_cfgs[0]); i++) {
-		enum cfg c = which_cfgs[i];
-		struct req q = { .c = c, .threads = 1, .pairs = e->pairs_traced, .names = 1,
-				 .progs = true };
-		struct res r;
+	for (int th = 1; th <= 2 && !rc; th++) {
+		K->ops[th - 1] = e->pairs_traced * th;
+		for (size_t i = 0; i < sizeof(which_cfgs) / sizeof(which_cfgs[0]); i++) {
+			enum cfg c = which_cfgs[i];
+			struct req q = { .c = c, .threads = th, .pairs = e->pairs_traced, .names = 1,
+					 .progs = true };
+			struct res r;
 
-		if (c == C_BPFTRACE && !e->bpftrace[0])
-			continue;
-		if (run_one(e, &q, &r)) {
-			rc = -1;
-			break;
+			if (c == C_BPFTRACE && !e->bpftrace[0])
+				continue;
+			if (run_one(e, &q, &r)) {
+				rc = -1;
+				break;
+			}
+			K->ran[c] = true;
+			K->progs[c][th - 1] = r.progs;
+			K->ns_per_op[c][th - 1] = r.ns_per_op;
 		}
-		K->ran[c] = true;
-		K->progs[c] = r.progs;
-		K->ns_per_op[c] = r.ns_per_op;
 	}
 	progstats_disable();
 	return rc;
 }
 
-static void print_lens(const struct env *e, const struct lens *K)
+static void print_lens(const struct lens *K)
 {
-	double floor = lens_per_op(K, C_FLOOR, e->pairs_traced);
-
-	printf("\n### The kernel's view: BPF run time per program (bpf_stats_enabled), 1 thread\n\n");
-	printf("| configuration | program | runs | ns/run | BPF ns/op (all programs) | "
+	printf("\n### The kernel's view: BPF run time per program (bpf_stats_enabled), one run each\n\n");
+	printf("| configuration | threads | program | runs | ns/run | BPF ns/op (all programs) | "
 	       "above floor's | wall ns/op (stats on) |\n");
-	printf("|---|---|---:|---:|---:|---:|---:|\n");
-	for (int c = 0; c < C__N; c++) {
-		double per_op = lens_per_op(K, (enum cfg)c, e->pairs_traced);
+	printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
+	for (int th = 0; th < 2; th++) {
+		double floor = lens_per_op(K, C_FLOOR, th);
 
-		if (!K->ran[c])
-			continue;
-		for (size_t i = 0; i < K->progs[c].n; i++) {
-			const struct prog_stat *p = &K->progs[c].p[i];
+		for (int c = 0; c < C__N; c++) {
+			const struct prog_snapshot *ps = &K->progs[c][th];
+			double per_op = lens_per_op(K, (enum cfg)c, th);
 
-			printf("| %s | %s | %llu | %.1f |", cfgs[c].label, p->name[0] ? p->name : "?",
-			       (unsigned long long)p->run_cnt,
-			       (double)p->run_time_ns / (double)p->run_cnt);
-			if (i == 0)
-				printf(" %.1f | %.1f | %.1f |\n", per_op, per_op - floor,
-				       K->ns_per_op[c]);
-			else
-				printf(" | | |\n");
+			if (!K->ran[c])
+				continue;
+			for (size_t i = 0; i < ps->n; i++) {
+				const struct prog_stat *p = &ps->p[i];
+
+				printf("| %s | %d | %s | %llu | %.1f |", cfgs[c].label, th + 1,
+				       p->name[0] ? p->name : "?", (unsigned long long)p->run_cnt,
+				       (double)p->run_time_ns / (double)p->run_cnt);
+				if (i == 0)
+					printf(" %.1f | %.1f | %.1f |\n", per_op, per_op - floor,
+					       K->ns_per_op[c][th]);
+				else
+					printf(" | | |\n");
+			}
 		}
 	}
-	printf("\nRun time covers the BPF program only (not the uprobe trap around it), and\n"
-	       "collecting it adds to every run: compare the rows with each other.\n");
+	printf("\nRun time covers the BPF programs only (not the uprobe trap around them), and\n"
+	       "collecting it adds to every run: compare the rows with each other. Only\n"
+	       "programs that ran during the measured loop are listed.\n");
 }
 
 /* --- sustained rate and loader CPU --------------------------------------- */
@@ -927,7 +933,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (measure_lens(&e, &K))
 		goto out;
-	print_lens(&e, &K);
+	print_lens(&K);
 	fflush(stdout);
 	if (measure_sustain(&e, &L, &S))
 		goto out;
