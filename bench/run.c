@@ -3,7 +3,7 @@
  * run.c - the `make bench` driver: what a traced operation costs, against
  * the floor and the peers, from one run.
  *
- *   run [--build DIR] [--rounds N] [--quick]
+ *   run [--build DIR] [--rounds N (default 7)] [--quick]
  *
  * Every measurement is a fresh bench process (bench.c) that waits, attached
  * to by at most one tracer pinned to CPU 0, until the tracer says it is
@@ -51,23 +51,37 @@
  * name, at most this many (names are cut at 63 bytes by design). */
 #define TARGET_BYTES_PER_NAME 1024.0
 
-enum tracer { T_NONE, T_FLOOR, T_ETL, T_ETL_CORE, T_BPFTRACE };
+enum tracer { T_NONE, T_FLOOR, T_FLOOR_MULTI, T_ETL, T_ETL_CORE, T_BPFTRACE };
 
-enum cfg { C_UNTRACED, C_NOMARKERS, C_FLOOR, C_ETL, C_ETL_CORE, C_BPFTRACE, C_INPROC, C__N };
+enum cfg {
+	C_UNTRACED,
+	C_NOMARKERS,
+	C_FLOOR,       /* empty programs, perf-event uprobes (as bpftrace attaches) */
+	C_FLOOR_MULTI, /* empty programs, uprobe_multi (as etltrace attaches) */
+	C_ETL,
+	C_ETL_CORE,
+	C_BPFTRACE,
+	C_INPROC,
+	C__N
+};
 
 static const struct cfg_info {
 	const char *label;
 	enum tracer tracer;
 	bool nomarkers; /* the bench build without markers */
 	bool inproc;    /* the bench's in-process measuring mode */
+	enum cfg floor; /* the floor of the same attach mechanism */
 } cfgs[C__N] = {
-	[C_UNTRACED] = { "untraced (markers, no tracer)", T_NONE, false, false },
-	[C_NOMARKERS] = { "build without markers", T_NONE, true, false },
-	[C_FLOOR] = { "floor (empty BPF programs)", T_FLOOR, false, false },
-	[C_ETL] = { "etltrace (default)", T_ETL, false, false },
-	[C_ETL_CORE] = { "etltrace --no-resources (core)", T_ETL_CORE, false, false },
-	[C_BPFTRACE] = { "bpftrace 0.17 peer", T_BPFTRACE, false, false },
-	[C_INPROC] = { "in-process clock + statm", T_NONE, false, true },
+	[C_UNTRACED] = { "untraced (markers, no tracer)", T_NONE, false, false, C_FLOOR },
+	[C_NOMARKERS] = { "build without markers", T_NONE, true, false, C_FLOOR },
+	[C_FLOOR] = { "floor: empty programs, perf-event uprobes", T_FLOOR, false, false, C_FLOOR },
+	[C_FLOOR_MULTI] = { "floor: empty programs, uprobe_multi", T_FLOOR_MULTI, false, false,
+			    C_FLOOR_MULTI },
+	[C_ETL] = { "etltrace (default)", T_ETL, false, false, C_FLOOR_MULTI },
+	[C_ETL_CORE] = { "etltrace --no-resources (core)", T_ETL_CORE, false, false,
+			 C_FLOOR_MULTI },
+	[C_BPFTRACE] = { "bpftrace 0.17 peer", T_BPFTRACE, false, false, C_FLOOR },
+	[C_INPROC] = { "in-process clock + statm", T_NONE, false, true, C_FLOOR },
 };
 
 struct env {
@@ -263,7 +277,10 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 	case T_NONE:
 		break;
 	case T_FLOOR:
+	case T_FLOOR_MULTI:
 		targv[n++] = (char *)e->floor;
+		if (ci->tracer == T_FLOOR_MULTI)
+			targv[n++] = "--multi";
 		targv[n++] = a_pid;
 		targv[n++] = (char *)e->bench;
 		ready = "floor: ready";
@@ -351,6 +368,7 @@ static int run_one(const struct env *e, const struct req *q, struct res *r)
 	case T_NONE:
 		break;
 	case T_FLOOR:
+	case T_FLOOR_MULTI:
 		/* Leaves by itself when the bench process is gone. */
 		if (child_reap(&t, 60000) || !WIFEXITED(t.status) || WEXITSTATUS(t.status)) {
 			fprintf(stderr, "bench: the floor loader failed\n");
@@ -459,37 +477,47 @@ static double paired_ratio(const struct env *e, const struct latency *L, enum cf
 	return median(d, e->rounds);
 }
 
+/* Cost of configuration c above the floor of its own attach mechanism. */
+static double above_floor(const struct env *e, const struct latency *L, enum cfg c, int th)
+{
+	return paired_diff(e, L, c, cfgs[c].floor, th);
+}
+
 static void print_latency(const struct env *e, const struct latency *L)
 {
 	printf("\n### Cost per operation (one start/end pair), median of %d interleaved rounds\n\n",
 	       e->rounds);
-	printf("| configuration | threads | ns/op | min-max | x floor | above floor (ns) | "
+	printf("| configuration | threads | ns/op | min-max | x its floor | above its floor (ns) | "
 	       "above floor / bpftrace's |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|\n");
 	for (int th = 0; th < 2; th++) {
 		for (int c = 0; c < C__N; c++) {
 			const double *v = L->v[c][th];
-			bool traced = c != C_UNTRACED && c != C_NOMARKERS;
+			bool own = c != C_UNTRACED && c != C_NOMARKERS && (int)cfgs[c].floor != c;
 
 			if (!L->ran[c])
 				continue;
 			printf("| %s | %d | %.2f | %.2f-%.2f |", cfgs[c].label, th + 1,
 			       median(v, e->rounds), vmin(v, e->rounds), vmax(v, e->rounds));
-			printf(" %.3f |", paired_ratio(e, L, (enum cfg)c, C_FLOOR, th));
-			if (traced && c != C_FLOOR)
-				printf(" %.1f |", paired_diff(e, L, (enum cfg)c, C_FLOOR, th));
+			printf(" %.3f |", paired_ratio(e, L, (enum cfg)c, cfgs[c].floor, th));
+			if (own)
+				printf(" %.1f |", above_floor(e, L, (enum cfg)c, th));
 			else
 				printf(" - |");
 			if (L->ran[C_BPFTRACE] && (c == C_ETL || c == C_ETL_CORE || c == C_INPROC))
-				printf(" %.3f |\n", paired_diff(e, L, (enum cfg)c, C_FLOOR, th) /
-							    paired_diff(e, L, C_BPFTRACE, C_FLOOR, th));
+				printf(" %.3f |\n", above_floor(e, L, (enum cfg)c, th) /
+							    above_floor(e, L, C_BPFTRACE, th));
 			else
 				printf(" - |\n");
 		}
 	}
-	printf("\nAbove floor: median over rounds of (configuration - floor) in the same round;\n"
-	       "x floor likewise. Untraced minus build without markers: %.3f ns/op (1 thread), "
-	       "%.3f ns/op (2 threads).\n",
+	printf("\nIts floor: the empty programs attached the way that tracer attaches (etltrace:\n"
+	       "uprobe_multi; bpftrace and the rest: perf-event uprobes). Above floor and x floor:\n"
+	       "medians over rounds of the difference (ratio) within the same round.\n"
+	       "uprobe_multi floor minus perf-event floor: %.1f ns/op (1 thread), %.1f (2 threads).\n"
+	       "Untraced minus build without markers: %.3f ns/op (1 thread), %.3f (2 threads).\n",
+	       paired_diff(e, L, C_FLOOR_MULTI, C_FLOOR, 0),
+	       paired_diff(e, L, C_FLOOR_MULTI, C_FLOOR, 1),
 	       paired_diff(e, L, C_UNTRACED, C_NOMARKERS, 0),
 	       paired_diff(e, L, C_UNTRACED, C_NOMARKERS, 1));
 }
@@ -515,7 +543,8 @@ static double lens_per_op(const struct lens *K, enum cfg c, int th)
 
 static int measure_lens(const struct env *e, struct lens *K)
 {
-	static const enum cfg which_cfgs[] = { C_FLOOR, C_ETL, C_ETL_CORE, C_BPFTRACE };
+	static const enum cfg which_cfgs[] = { C_FLOOR, C_FLOOR_MULTI, C_ETL, C_ETL_CORE,
+						C_BPFTRACE };
 	int err = progstats_enable(), rc = 0;
 
 	if (err) {
@@ -550,11 +579,9 @@ static void print_lens(const struct lens *K)
 {
 	printf("\n### The kernel's view: BPF run time per program (bpf_stats_enabled), one run each\n\n");
 	printf("| configuration | threads | program | runs | ns/run | BPF ns/op (all programs) | "
-	       "above floor's | wall ns/op (stats on) |\n");
+	       "above its floor's | wall ns/op (stats on) |\n");
 	printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
 	for (int th = 0; th < 2; th++) {
-		double floor = lens_per_op(K, C_FLOOR, th);
-
 		for (int c = 0; c < C__N; c++) {
 			const struct prog_snapshot *ps = &K->progs[c][th];
 			double per_op = lens_per_op(K, (enum cfg)c, th);
@@ -568,7 +595,8 @@ static void print_lens(const struct lens *K)
 				       p->name[0] ? p->name : "?", (unsigned long long)p->run_cnt,
 				       (double)p->run_time_ns / (double)p->run_cnt);
 				if (i == 0)
-					printf(" %.1f | %.1f | %.1f |\n", per_op, per_op - floor,
+					printf(" %.1f | %.1f | %.1f |\n", per_op,
+					       per_op - lens_per_op(K, cfgs[c].floor, th),
 					       K->ns_per_op[c][th]);
 				else
 					printf(" | | |\n");
@@ -730,24 +758,23 @@ static void print_targets(const struct env *e, const struct latency *L, const st
 
 	printf("\n### Targets (issue 5)\n\n");
 	for (int th = 0; th < 2; th++) {
-		above[th] = paired_diff(e, L, C_ETL, C_FLOOR, th);
+		above[th] = above_floor(e, L, C_ETL, th);
 		untraced[th] = paired_diff(e, L, C_UNTRACED, C_NOMARKERS, th);
 		peer[th] = L->ran[C_BPFTRACE]
-				   ? above[th] / paired_diff(e, L, C_BPFTRACE, C_FLOOR, th)
+				   ? above[th] / above_floor(e, L, C_BPFTRACE, th)
 				   : -1;
 	}
 	ok = above[0] <= TARGET_ABOVE_FLOOR_NS && above[1] <= TARGET_ABOVE_FLOOR_NS;
 	printf("- %s etltrace minus floor <= %.0f ns/op: %.1f ns (1 thread), %.1f ns (2 threads)"
 	       "; core-only (--no-resources): %.1f / %.1f ns\n",
 	       verdict(ok), TARGET_ABOVE_FLOOR_NS, above[0], above[1],
-	       paired_diff(e, L, C_ETL_CORE, C_FLOOR, 0), paired_diff(e, L, C_ETL_CORE, C_FLOOR, 1));
+	       above_floor(e, L, C_ETL_CORE, 0), above_floor(e, L, C_ETL_CORE, 1));
 	if (L->ran[C_BPFTRACE]) {
 		ok = peer[0] <= TARGET_PEER_FRACTION && peer[1] <= TARGET_PEER_FRACTION;
 		printf("- %s etltrace above floor <= %.2f x bpftrace's above floor: %.3f (1 thread), "
 		       "%.3f (2 threads); bpftrace above floor %.1f / %.1f ns\n",
 		       verdict(ok), TARGET_PEER_FRACTION, peer[0], peer[1],
-		       paired_diff(e, L, C_BPFTRACE, C_FLOOR, 0),
-		       paired_diff(e, L, C_BPFTRACE, C_FLOOR, 1));
+		       above_floor(e, L, C_BPFTRACE, 0), above_floor(e, L, C_BPFTRACE, 1));
 	} else {
 		printf("- SKIP etltrace vs bpftrace: bpftrace is not installed\n");
 	}
@@ -886,7 +913,7 @@ int main(int argc, char **argv)
 	static struct lens K;
 	static struct sustain S;
 	static struct names_mem M;
-	struct env e = { .rounds = 5 };
+	struct env e = { .rounds = 7 };
 	const char *build = "build";
 	uint64_t t0 = mono_ns();
 	int opt, rc = 1;
@@ -922,7 +949,7 @@ int main(int argc, char **argv)
 	e.pairs_traced = e.quick ? 100000 : 300000;
 	e.pairs_inproc = e.quick ? 30000 : 100000;
 	e.sustain_s = 10;
-	if (e.quick && e.rounds == 5)
+	if (e.quick && e.rounds == 7)
 		e.rounds = 2;
 
 	print_machine(&e);
