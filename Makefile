@@ -177,7 +177,8 @@ $(BENCH_OUT)/peer.bt: bench/peer.bt
 # (BENCH_ARGS=--quick for a short smoke run).
 bench: $(OUT)/.deps-bench
 	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(BENCH_BINS)
-	$(Q)$(BENCH_OUT)/run --build $(OUT) $(BENCH_ARGS)
+	$(Q)$(BENCH_OUT)/run --build $(OUT) \
+		--revision "$$(git describe --always --dirty 2>/dev/null || echo unknown)" $(BENCH_ARGS)
 
 -include $(wildcard $(BENCH_OUT)/*.d)
 

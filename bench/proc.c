@@ -257,6 +257,36 @@ uint64_t proc_cpu_ns(pid_t pid)
 	return sum;
 }
 
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
+}
+
+int machine_cpu_read(struct machine_cpu *m)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+	struct rusage self, kids;
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+		   &iowait, &irq, &softirq, &steal);
+	fclose(f);
+	if (n != 8)
+		return -EINVAL;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	m->busy_ns = (uint64_t)(user + nice + sys + irq + softirq) * tick_ns;
+	m->steal_ns = (uint64_t)steal * tick_ns;
+	m->ours_ns = tv_ns(&self.ru_utime) + tv_ns(&self.ru_stime) + tv_ns(&kids.ru_utime) +
+		     tv_ns(&kids.ru_stime);
+	m->wall_ns = mono_ns();
+	return 0;
+}
+
 long proc_status_kb(pid_t pid, const char *key)
 {
 	char path[64], line[256];

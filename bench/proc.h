@@ -53,6 +53,18 @@ uint64_t proc_cpu_ns(pid_t pid);
 /* A "Key:   N kB" field of /proc/PID/status in kB, or -1. */
 long proc_status_kb(pid_t pid, const char *key);
 
+/* What the whole machine's CPUs did (/proc/stat), and what this process
+ * and its reaped children used (getrusage), in ns. */
+struct machine_cpu {
+	uint64_t busy_ns;     /* user, nice, system, irq, softirq of all CPUs */
+	uint64_t steal_ns;    /* taken by the hypervisor */
+	uint64_t ours_ns;     /* self + reaped children, user + system */
+	uint64_t wall_ns;
+};
+
+/* Returns 0, or -errno if /proc/stat cannot be read. */
+int machine_cpu_read(struct machine_cpu *m);
+
 /* CLOCK_MONOTONIC in ns. */
 uint64_t mono_ns(void);
 

@@ -3,7 +3,7 @@
  * run.c - the `make bench` driver: what a traced operation costs, against
  * the floor and the peers, from one run.
  *
- *   run [--build DIR] [--rounds N (default 7)] [--quick]
+ *   run [--build DIR] [--rounds N (default 9)] [--revision REV] [--quick]
  *
  * Every measurement is a fresh bench process (bench.c) that waits, attached
  * to by at most one tracer pinned to CPU 0, until the tracer says it is
@@ -93,6 +93,7 @@ struct env {
 	bool quick;
 	long pairs_untraced, pairs_traced, pairs_inproc;
 	int sustain_s;
+	const char *revision; /* of the etltrace measured, as the build says */
 };
 
 /* One measurement. */
@@ -411,6 +412,7 @@ out:
 struct latency {
 	double v[C__N][2][MAX_ROUNDS]; /* ns/op by config, threads - 1, round */
 	bool ran[C__N];
+	struct machine_cpu cpu0, cpu1; /* around the rounds */
 };
 
 static long pairs_for(const struct env *e, enum cfg c)
@@ -430,6 +432,7 @@ static int measure_latency(const struct env *e, struct latency *L)
 		order[nc++] = c;
 		L->ran[c] = true;
 	}
+	machine_cpu_read(&L->cpu0);
 	for (int round = 0; round < e->rounds; round++) {
 		fprintf(stderr, "bench: latency round %d/%d\n", round + 1, e->rounds);
 		for (int i = 0; i < nc; i++) {
@@ -453,6 +456,7 @@ static int measure_latency(const struct env *e, struct latency *L)
 			}
 		}
 	}
+	machine_cpu_read(&L->cpu1);
 	return 0;
 }
 
@@ -520,25 +524,61 @@ static void print_latency(const struct env *e, const struct latency *L)
 	       paired_diff(e, L, C_FLOOR_MULTI, C_FLOOR, 1),
 	       paired_diff(e, L, C_UNTRACED, C_NOMARKERS, 0),
 	       paired_diff(e, L, C_UNTRACED, C_NOMARKERS, 1));
+	{
+		double cap = (double)(L->cpu1.wall_ns - L->cpu0.wall_ns) * e->ncpu;
+		double busy = (double)(L->cpu1.busy_ns - L->cpu0.busy_ns);
+		double ours = (double)(L->cpu1.ours_ns - L->cpu0.ours_ns);
+
+		printf("Background: other processes kept %.1f%% of the %d CPUs busy during these runs; "
+		       "hypervisor steal %.1f%%.\n",
+		       busy > ours ? 100.0 * (busy - ours) / cap : 0.0, e->ncpu,
+		       100.0 * (double)(L->cpu1.steal_ns - L->cpu0.steal_ns) / cap);
+	}
 }
 
 /* --- the kernel's view ---------------------------------------------------- */
 
+#define LENS_ROUNDS 3
+
 struct lens {
 	bool ran[C__N];
-	struct prog_snapshot progs[C__N][2]; /* by threads - 1 */
-	double ns_per_op[C__N][2];
+	/* by configuration, threads - 1, round */
+	struct prog_snapshot progs[C__N][2][LENS_ROUNDS];
+	double ns_per_op[C__N][2][LENS_ROUNDS];
 	long ops[2];
 };
 
-/* BPF run time of all of a configuration's programs per operation. */
+/* Median over rounds of the run time per run of the program called name. */
+static double lens_prog_ns(const struct lens *K, enum cfg c, int th, const char *name)
+{
+	double v[LENS_ROUNDS];
+	int n = 0;
+
+	for (int r = 0; r < LENS_ROUNDS; r++) {
+		const struct prog_snapshot *ps = &K->progs[c][th][r];
+
+		for (size_t i = 0; i < ps->n; i++)
+			if (!strcmp(ps->p[i].name, name) && ps->p[i].run_cnt)
+				v[n++] = (double)ps->p[i].run_time_ns / (double)ps->p[i].run_cnt;
+	}
+	return median(v, n);
+}
+
+/* Median over rounds of the BPF run time of all of a configuration's
+ * programs per operation. */
 static double lens_per_op(const struct lens *K, enum cfg c, int th)
 {
-	uint64_t t = 0;
+	double v[LENS_ROUNDS];
 
-	for (size_t i = 0; i < K->progs[c][th].n; i++)
-		t += K->progs[c][th].p[i].run_time_ns;
-	return K->ops[th] ? (double)t / (double)K->ops[th] : 0;
+	for (int r = 0; r < LENS_ROUNDS; r++) {
+		const struct prog_snapshot *ps = &K->progs[c][th][r];
+		uint64_t t = 0;
+
+		for (size_t i = 0; i < ps->n; i++)
+			t += ps->p[i].run_time_ns;
+		v[r] = K->ops[th] ? (double)t / (double)K->ops[th] : 0;
+	}
+	return median(v, LENS_ROUNDS);
 }
 
 static int measure_lens(const struct env *e, struct lens *K)
@@ -551,24 +591,27 @@ static int measure_lens(const struct env *e, struct lens *K)
 		fprintf(stderr, "bench: cannot enable BPF run-time statistics: %s\n", strerror(-err));
 		return -1;
 	}
-	fprintf(stderr, "bench: kernel view (BPF run-time statistics)\n");
-	for (int th = 1; th <= 2 && !rc; th++) {
-		K->ops[th - 1] = e->pairs_traced * th;
-		for (size_t i = 0; i < sizeof(which_cfgs) / sizeof(which_cfgs[0]); i++) {
-			enum cfg c = which_cfgs[i];
-			struct req q = { .c = c, .threads = th, .pairs = e->pairs_traced, .names = 1,
-					 .progs = true };
-			struct res r;
+	for (int round = 0; round < LENS_ROUNDS && !rc; round++) {
+		fprintf(stderr, "bench: kernel view (BPF run-time statistics) round %d/%d\n",
+			round + 1, LENS_ROUNDS);
+		for (int th = 1; th <= 2 && !rc; th++) {
+			K->ops[th - 1] = e->pairs_traced * th;
+			for (size_t i = 0; i < sizeof(which_cfgs) / sizeof(which_cfgs[0]); i++) {
+				enum cfg c = which_cfgs[i];
+				struct req q = { .c = c, .threads = th, .pairs = e->pairs_traced,
+						 .names = 1, .progs = true };
+				struct res r;
 
-			if (c == C_BPFTRACE && !e->bpftrace[0])
-				continue;
-			if (run_one(e, &q, &r)) {
-				rc = -1;
-				break;
+				if (c == C_BPFTRACE && !e->bpftrace[0])
+					continue;
+				if (run_one(e, &q, &r)) {
+					rc = -1;
+					break;
+				}
+				K->ran[c] = true;
+				K->progs[c][th - 1][round] = r.progs;
+				K->ns_per_op[c][th - 1][round] = r.ns_per_op;
 			}
-			K->ran[c] = true;
-			K->progs[c][th - 1] = r.progs;
-			K->ns_per_op[c][th - 1] = r.ns_per_op;
 		}
 	}
 	progstats_disable();
@@ -577,27 +620,27 @@ static int measure_lens(const struct env *e, struct lens *K)
 
 static void print_lens(const struct lens *K)
 {
-	printf("\n### The kernel's view: BPF run time per program (bpf_stats_enabled), one run each\n\n");
-	printf("| configuration | threads | program | runs | ns/run | BPF ns/op (all programs) | "
+	printf("\n### The kernel's view: BPF run time per program (bpf_stats_enabled), "
+	       "median of %d rounds\n\n", LENS_ROUNDS);
+	printf("| configuration | threads | program | ns/run | BPF ns/op (all programs) | "
 	       "above its floor's | wall ns/op (stats on) |\n");
-	printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
+	printf("|---|---:|---|---:|---:|---:|---:|\n");
 	for (int th = 0; th < 2; th++) {
 		for (int c = 0; c < C__N; c++) {
-			const struct prog_snapshot *ps = &K->progs[c][th];
+			const struct prog_snapshot *ps = &K->progs[c][th][0];
 			double per_op = lens_per_op(K, (enum cfg)c, th);
 
 			if (!K->ran[c])
 				continue;
 			for (size_t i = 0; i < ps->n; i++) {
-				const struct prog_stat *p = &ps->p[i];
+				const char *name = ps->p[i].name;
 
-				printf("| %s | %d | %s | %llu | %.1f |", cfgs[c].label, th + 1,
-				       p->name[0] ? p->name : "?", (unsigned long long)p->run_cnt,
-				       (double)p->run_time_ns / (double)p->run_cnt);
+				printf("| %s | %d | %s | %.1f |", cfgs[c].label, th + 1,
+				       name[0] ? name : "?", lens_prog_ns(K, (enum cfg)c, th, name));
 				if (i == 0)
 					printf(" %.1f | %.1f | %.1f |\n", per_op,
 					       per_op - lens_per_op(K, cfgs[c].floor, th),
-					       K->ns_per_op[c][th]);
+					       median(K->ns_per_op[c][th], LENS_ROUNDS));
 				else
 					printf(" | | |\n");
 			}
@@ -799,8 +842,13 @@ static void print_targets(const struct env *e, const struct latency *L, const st
 				best = S->s[i].r.rate;
 		if (last->ran && last->target == 0)
 			printf(", %.1f ns unpaced", ns_per_record(&last->r));
-		printf("\n- INFO highest sustained rate with zero lost records: %.0f pairs/s "
-		       "(2 threads)\n", best);
+		if (last->ran && last->target == 0 && last->lossless)
+			printf("\n- INFO highest sustained rate with zero lost records: at least %.0f "
+			       "pairs/s, the most two traced threads produce here (no step lost any)\n",
+			       best);
+		else
+			printf("\n- INFO highest sustained rate with zero lost records: %.0f pairs/s "
+			       "(2 threads; the next step lost records)\n", best);
 	}
 	ok = bytes_per_name(M) <= TARGET_BYTES_PER_NAME &&
 	     peak_bytes_per_name(M) <= TARGET_BYTES_PER_NAME;
@@ -853,7 +901,9 @@ static void print_machine(const struct env *e)
 	printf("## etltrace benchmark\n\n");
 	printf("- CPU: %s, %d online CPUs\n", model, e->ncpu);
 	printf("- memory: %ld MiB; kernel %s %s\n", mem_kb / 1024, u.release, u.machine);
-	printf("- libbpf %d.%d; peer: %s\n", libbpf_major_version(), libbpf_minor_version(), ver);
+	printf("- etltrace revision %s; libbpf %d.%d; peer: %s\n",
+	       e->revision ? e->revision : "unknown", libbpf_major_version(), libbpf_minor_version(),
+	       ver);
 	printf("- pinning: tracers on CPU %d; 1 thread on CPU 1; 2 threads on CPUs 0 and 1\n",
 	       TRACER_CPU);
 	printf("- pairs per thread and run: %ld untraced, %ld traced, %ld in-process\n",
@@ -907,13 +957,14 @@ int main(int argc, char **argv)
 		{ "build", required_argument, NULL, 'b' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "quick", no_argument, NULL, 'q' },
+		{ "revision", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct latency L;
 	static struct lens K;
 	static struct sustain S;
 	static struct names_mem M;
-	struct env e = { .rounds = 7 };
+	struct env e = { .rounds = 9 };
 	const char *build = "build";
 	uint64_t t0 = mono_ns();
 	int opt, rc = 1;
@@ -933,8 +984,11 @@ int main(int argc, char **argv)
 		case 'q':
 			e.quick = true;
 			break;
+		case 'v':
+			e.revision = optarg;
+			break;
 		default:
-			fputs("usage: run [--build DIR] [--rounds N] [--quick]\n", stderr);
+			fputs("usage: run [--build DIR] [--rounds N] [--revision REV] [--quick]\n", stderr);
 			return 1;
 		}
 	}
@@ -949,7 +1003,7 @@ int main(int argc, char **argv)
 	e.pairs_traced = e.quick ? 100000 : 300000;
 	e.pairs_inproc = e.quick ? 30000 : 100000;
 	e.sustain_s = 10;
-	if (e.quick && e.rounds == 7)
+	if (e.quick && e.rounds == 9)
 		e.rounds = 2;
 
 	print_machine(&e);
