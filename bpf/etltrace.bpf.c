@@ -168,6 +168,22 @@ static __always_inline int site_arg(struct pt_regs *ctx, const struct etl_usdt_s
 	return 0;
 }
 
+/* The spec of the site that fired, with its first argument (the operation
+ * name) in *name; NULL, counted, if either cannot be read. */
+static __always_inline const struct etl_usdt_spec *probe_name(struct pt_regs *ctx,
+							     const char **name)
+{
+	const struct etl_usdt_spec *sp = site_spec(ctx);
+	__u64 arg;
+
+	if (!sp || site_arg(ctx, sp, 0, &arg)) {
+		count(ETL_CNT_ARG_UNREAD);
+		return NULL;
+	}
+	*name = (const char *)arg;
+	return sp;
+}
+
 static __always_inline __u64 max64(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
@@ -239,17 +255,13 @@ int op_start(struct pt_regs *ctx)
 	struct etl_frame *f;
 	int idx = tgid_index(t->tgid);
 	const char *name;
-	__u64 arg;
 	__u32 d;
 
 	if (idx < 0)
 		return 0;
-	sp = site_spec(ctx);
-	if (!sp || site_arg(ctx, sp, 0, &arg)) {
-		count(ETL_CNT_ARG_UNREAD);
+	sp = probe_name(ctx, &name);
+	if (!sp)
 		return 0;
-	}
-	name = (const char *)arg;
 	count(ETL_CNT_STARTS);
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -442,12 +454,9 @@ int op_end(struct pt_regs *ctx)
 
 	if (idx < 0)
 		return 0;
-	sp = site_spec(ctx);
-	if (!sp || site_arg(ctx, sp, 0, &arg)) {
-		count(ETL_CNT_ARG_UNREAD);
+	sp = probe_name(ctx, &name);
+	if (!sp)
 		return 0;
-	}
-	name = (const char *)arg;
 	count(ETL_CNT_ENDS);
 	s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	if (!s || (s->depth == 0 && s->overflow == 0)) {

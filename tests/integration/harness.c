@@ -19,6 +19,16 @@
 
 #include "harness.h"
 
+int harness_require_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
+		return -1;
+	}
+	return 0;
+}
+
 const char *build_path(const char *rel)
 {
 	static char buf[4][512];

@@ -11,6 +11,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* cmocka group setup: fails the whole group (never skips it) unless the
+ * tests run as root, which tracing needs. */
+int harness_require_root(void **state);
+
 /* Path of a built file: $ETLTRACE_BUILD/rel (default build/rel). Static buffer
  * per call slot; copy it if you need two at once. */
 const char *build_path(const char *rel);

@@ -163,16 +163,6 @@ static void test_not_root_exits_5(void **state)
 	assert_int_equal(lines(out), 1);
 }
 
-static int require_root(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,5 +176,5 @@ int main(void)
 		cmocka_unit_test(test_not_root_exits_5),
 	};
 
-	return cmocka_run_group_tests_name("errors", tests, require_root, NULL);
+	return cmocka_run_group_tests_name("errors", tests, harness_require_root, NULL);
 }

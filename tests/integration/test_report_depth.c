@@ -446,11 +446,8 @@ static void test_unsafe_outputs_exit_7_before_tracing(void **state)
 
 static int make_tmpdir(void **state)
 {
-	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
+	if (harness_require_root(state))
 		return -1;
-	}
 	strcpy(tmpdir, "/tmp/etltrace-depth-XXXXXX");
 	return mkdtemp(tmpdir) ? 0 : -1;
 }

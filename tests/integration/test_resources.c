@@ -124,16 +124,6 @@ static void test_no_resources_keeps_the_seed_keys_and_drops_the_rest(void **stat
 	json_object_put(r);
 }
 
-static int require_root(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
-		return -1;
-	}
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,5 +136,5 @@ int main(void)
 		cmocka_unit_test(test_no_resources_keeps_the_seed_keys_and_drops_the_rest),
 	};
 
-	return cmocka_run_group_tests_name("resources", tests, require_root, NULL);
+	return cmocka_run_group_tests_name("resources", tests, harness_require_root, NULL);
 }

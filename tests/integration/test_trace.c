@@ -318,16 +318,6 @@ static void test_hostile_names_come_out_as_valid_json(void **state)
 	json_object_put(r);
 }
 
-static int require_root(void **state)
-{
-	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
-		return -1; /* a failure, never a skip */
-	}
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,5 +338,5 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
 	};
 
-	return cmocka_run_group_tests_name("trace", tests, require_root, NULL);
+	return cmocka_run_group_tests_name("trace", tests, harness_require_root, NULL);
 }
