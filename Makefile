@@ -22,7 +22,7 @@ CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP \
               -I$(OUT) -Ibpf -Iuser -Iinclude
-LDLIBS    := -lbpf -lelf -lz -ljson-c
+LDLIBS    := -lbpf -lelf -lz -ljson-c -pthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
               -Wno-unused-function -Wno-unused-parameter -Ivmlinux -Ibpf -I/usr/include/x86_64-linux-gnu
 

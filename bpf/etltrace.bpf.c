@@ -81,12 +81,17 @@ struct {
 	__type(value, struct etl_usdt_spec);
 } usdt_specs SEC(".maps");
 
-/* Scratch for an op_end name that must be compared byte by byte. */
+/* Scratch for two names compared byte by byte (an op_end's and its start's). */
+struct name_pair {
+	char a[ETL_NAME_MAX];
+	char b[ETL_NAME_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, char[ETL_NAME_MAX]);
+	__type(value, struct name_pair);
 } name_scratch SEC(".maps");
 
 static __always_inline void count_n(enum etl_counter idx, __u64 n)
@@ -246,21 +251,17 @@ static __always_inline void read_name(struct etl_frame *f, const char *addr)
 		f->flags = ETL_REC_F_NAME_TRUNC;
 }
 
-SEC("uprobe")
-int op_start(struct pt_regs *ctx)
+/* op_start of `name`. by_addr: the site declared the name immutable (a
+ * string literal): user space reads it once per address, BPF not at all. */
+static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool by_addr)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	const struct etl_usdt_spec *sp;
 	struct etl_thread_stack *s;
 	struct etl_frame *f;
 	int idx = tgid_index(t->tgid);
-	const char *name;
 	__u32 d;
 
 	if (idx < 0)
-		return 0;
-	sp = probe_name(ctx, &name);
-	if (!sp)
 		return 0;
 	count(ETL_CNT_STARTS);
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -276,7 +277,13 @@ int op_start(struct pt_regs *ctx)
 	}
 	f = &s->f[d];
 	f->name_addr = (__u64)name;
-	read_name(f, name);
+	if (by_addr) {
+		f->flags = ETL_REC_F_NAME_BY_ADDR;
+		f->name_len = 0;
+		f->name[0] = '\0';
+	} else {
+		read_name(f, name);
+	}
 	f->rss_start = rss_bytes(t->mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
@@ -363,7 +370,10 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 		r->flags |= ETL_REC_F_HAS_RECORDS;
 		r->records = e->records;
 	}
-	__builtin_memcpy(r->name, f->name, ETL_NAME_MAX);
+	if (f->flags & ETL_REC_F_NAME_BY_ADDR)
+		r->name[0] = '\0';
+	else
+		__builtin_memcpy(r->name, f->name, ETL_NAME_MAX);
 	submit(r);
 }
 
@@ -374,27 +384,33 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 
 /* Index of the open frame (top or below) that an op_end whose name is not
  * at the top frame's address closes, or ETL_STACK_MAX. The top frame matches
- * by content; deeper ones (whose inner operations never ended, e.g. skipped
+ * by content (the same literal may sit at two addresses when the linker did
+ * not merge them); deeper ones (whose inner operations never ended, e.g. skipped
  * by an early exit) by address. */
 __noinline int match_slow(struct etl_thread_stack *s, __u32 top, __u64 name)
 {
-	__u32 zero = 0, k;
-	char *buf = bpf_map_lookup_elem(&name_scratch, &zero);
+	struct name_pair *buf;
 	const struct etl_frame *f;
-	long n;
+	const char *mine;
+	__u32 zero = 0, k;
 
+	buf = bpf_map_lookup_elem(&name_scratch, &zero);
 	if (!s || !buf || top >= ETL_STACK_MAX)
 		return ETL_STACK_MAX;
 	f = &s->f[top];
-	if (!(f->flags & ETL_REC_F_NAME_UNREAD)) {
-		n = bpf_probe_read_user_str(buf, ETL_NAME_MAX, (const char *)name);
-		if (n > 0 && (__u32)(n - 1) == f->name_len) {
-			for (k = 0; k < ETL_NAME_MAX; k++) {
-				if (buf[k] != f->name[k])
-					break;
-				if (buf[k] == '\0')
-					return (int)top;
-			}
+	mine = f->name;
+	/* A name BPF did not read at op_start is read from its address now. */
+	if (f->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)) {
+		mine = buf->a;
+		if (bpf_probe_read_user_str(buf->a, ETL_NAME_MAX, (const char *)f->name_addr) <= 0)
+			mine = NULL;
+	}
+	if (mine && bpf_probe_read_user_str(buf->b, ETL_NAME_MAX, (const char *)name) > 0) {
+		for (k = 0; k < ETL_NAME_MAX; k++) {
+			if (buf->b[k] != mine[k])
+				break;
+			if (buf->b[k] == '\0')
+				return (int)top;
 		}
 	}
 	for (__u32 j = 1; j < ETL_STACK_MAX; j++) {
@@ -440,22 +456,18 @@ static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u
 	return peak;
 }
 
-SEC("uprobe")
-int op_end(struct pt_regs *ctx)
+/* op_end of `name` at time now, with an optional record count. */
+static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *name,
+				  bool has_records, long records)
 {
-	struct op_end_info e = { .now = bpf_ktime_get_ns() };
+	struct op_end_info e = { .now = now, .has_records = has_records, .records = records };
 	struct task_struct *t = bpf_get_current_task_btf();
-	const struct etl_usdt_spec *sp;
 	struct etl_thread_stack *s;
 	int idx = tgid_index(t->tgid);
-	const char *name;
-	__u64 *hw = NULL, arg;
+	__u64 *hw = NULL;
 	__u32 d, i;
 
 	if (idx < 0)
-		return 0;
-	sp = probe_name(ctx, &name);
-	if (!sp)
 		return 0;
 	count(ETL_CNT_ENDS);
 	s = bpf_task_storage_get(&stacks, t, NULL, 0);
@@ -489,10 +501,6 @@ int op_end(struct pt_regs *ctx)
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
 	e.peak = close_peak(s, i, d, hw);
-	if (site_arg(ctx, sp, 1, &arg) == 0) {
-		e.has_records = true;
-		e.records = (long)arg;
-	}
 	emit(t, &s->f[i], i, ETL_REC_OP, &e);
 	s->depth = i;
 	return 0;
@@ -544,6 +552,63 @@ SEC("raw_tp/sched_process_exec")
 int on_exec(void *ctx)
 {
 	return flush_open(false);
+}
+
+/*
+ * The probe programs. A site whose name is in a register (nearly all: the
+ * name is a pointer) is attached to the program specialised for that
+ * register, which loads it from pt_regs at a fixed offset: no attach-cookie
+ * and spec lookups on the hot path. Sites passing the name any other way,
+ * and op_end sites with a record count, use the generic programs, which
+ * decode their arguments from the site's spec (cookie = spec index).
+ */
+#define ETL_REGS(X)                                                                   \
+	X(ax) X(bx) X(cx) X(dx) X(si) X(di) X(bp) X(sp) X(r8) X(r9) X(r10) X(r11) X(r12) \
+	X(r13) X(r14) X(r15)
+
+#define ETL_REG_PROGS(reg)                                                            \
+	SEC("uprobe") int op_start_##reg(struct pt_regs *ctx)                         \
+	{                                                                             \
+		return do_start(ctx, (const char *)ctx->reg, false);                  \
+	}                                                                             \
+	SEC("uprobe") int op_start_lit_##reg(struct pt_regs *ctx)                     \
+	{                                                                             \
+		return do_start(ctx, (const char *)ctx->reg, true);                   \
+	}                                                                             \
+	SEC("uprobe") int op_end_##reg(struct pt_regs *ctx)                           \
+	{                                                                             \
+		return do_end(ctx, bpf_ktime_get_ns(), (const char *)ctx->reg, false, 0); \
+	}
+ETL_REGS(ETL_REG_PROGS)
+
+SEC("uprobe")
+int op_start_any(struct pt_regs *ctx)
+{
+	const struct etl_usdt_spec *sp;
+	const char *name;
+	__u64 flags = 0;
+
+	sp = probe_name(ctx, &name);
+	if (!sp)
+		return 0;
+	if (site_arg(ctx, sp, 1, &flags))
+		flags = 0;
+	return do_start(ctx, name, flags & ETL_START_F_LITERAL);
+}
+
+SEC("uprobe")
+int op_end_any(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), records = 0;
+	const struct etl_usdt_spec *sp;
+	const char *name;
+	bool has;
+
+	sp = probe_name(ctx, &name);
+	if (!sp)
+		return 0;
+	has = site_arg(ctx, sp, 1, &records) == 0;
+	return do_end(ctx, now, name, has, (long)records);
 }
 
 /* Stops a command started by the loader at its entry point, after the

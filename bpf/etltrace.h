@@ -75,6 +75,15 @@ enum etl_rec_flags {
 	ETL_REC_F_HAS_RECORDS = 1u << 2,
 	/* The resource fields (cpu, faults, io) are valid. */
 	ETL_REC_F_RESOURCES = 1u << 3,
+	/* The site declared its name immutable (a string literal): BPF did not
+	 * read it; user space resolves name_addr once per address. */
+	ETL_REC_F_NAME_BY_ADDR = 1u << 4,
+};
+
+/* op_start's optional second argument: flags. */
+enum etl_start_flags {
+	/* The name is a string literal: its bytes never change. */
+	ETL_START_F_LITERAL = 1u << 0,
 };
 
 /*

@@ -20,18 +20,22 @@
  *
  * The probe ABI (stable; any language that can emit USDT probes may use it):
  *   provider "etl"; probe "op_start" with arg1 = operation name (NUL-terminated
- *   char *); probe "op_end" with arg1 = the same name and an optional arg2 =
- *   record count (unsigned 64-bit). Ends pair with the innermost open start
- *   of the same thread whose name is equal.
+ *   char *) and an optional arg2 = flags (bit 0: the name is a string
+ *   literal, its bytes never change); probe "op_end" with arg1 = the same
+ *   name and an optional arg2 = record count (unsigned 64-bit). Ends pair
+ *   with the innermost open start of the same thread whose name is equal.
  *
  * Cost: with no tracer attached a marker is one load of a 2-byte semaphore
  * and a not-taken branch (the probe site itself is a single-byte nop that
- * only runs when a tracer is attached). When traced, the marker first reads
- * the whole name so its pages are resident: the kernel cannot fault pages
- * in from BPF, and a name on a never-touched page would be unreadable.
+ * only runs when a tracer is attached). When traced, a name that is not a
+ * string literal is first read whole so its pages are resident: the kernel
+ * cannot fault pages in from BPF, and a name on a never-touched page would
+ * be unreadable. A literal is not read at all: the marker says it is one,
+ * and etltrace reads it once, from user space.
  *
- * Names should be string literals or otherwise stable for the duration of
- * the operation; up to 63 bytes are reported.
+ * Names may be string literals (cheapest) or any other string, also one
+ * rebuilt in a reused buffer for each operation; it must stay unchanged
+ * from an operation's start to its end. Up to 63 bytes are reported.
  */
 #ifndef ETL_PROBE_H
 #define ETL_PROBE_H
@@ -71,13 +75,27 @@ static inline void etl__touch_name(const char *name)
 		p++;
 }
 
+/* op_start of name (already evaluated into etl__n); lit is a constant, true
+ * when name is a string literal. A literal's bytes never change, so the
+ * probe says so (second argument, ETL_START_F_LITERAL) and etltrace reads
+ * it once per address instead of at every start; other names are read at
+ * each start, and touched first so their pages are resident. */
+#define ETL__START(etl__n, lit)                                           \
+	do {                                                              \
+		if (__builtin_expect(etl_op_start_semaphore, 0)) {        \
+			if (lit) {                                        \
+				STAP_PROBE2(etl, op_start, etl__n, 1);    \
+			} else {                                          \
+				etl__touch_name(etl__n);                  \
+				STAP_PROBE1(etl, op_start, etl__n);       \
+			}                                                 \
+		}                                                         \
+	} while (0)
+
 #define ETL_OP_START(name)                                                \
 	do {                                                              \
 		const char *etl__n = (name);                              \
-		if (__builtin_expect(etl_op_start_semaphore, 0)) {        \
-			etl__touch_name(etl__n);                          \
-			STAP_PROBE1(etl, op_start, etl__n);               \
-		}                                                         \
+		ETL__START(etl__n, __builtin_constant_p(name));           \
 	} while (0)
 
 #define ETL_OP_END(name)                                                  \
@@ -106,12 +124,6 @@ static inline void etl__scope_end(const char *const *name)
 	ETL_OP_END(*name);
 }
 
-static inline const char *etl__scope_begin(const char *name)
-{
-	ETL_OP_START(name);
-	return name;
-}
-
 #define ETL__CAT2(a, b) a##b
 #define ETL__CAT(a, b) ETL__CAT2(a, b)
 
@@ -119,8 +131,11 @@ static inline const char *etl__scope_begin(const char *name)
  * off its end, return, break or goto). At most one per line. */
 #define ETL_OP_SCOPE(name)                                                \
 	const char *const ETL__CAT(etl__scope_, __LINE__)                 \
-		__attribute__((cleanup(etl__scope_end), unused)) =        \
-			etl__scope_begin(name)
+		__attribute__((cleanup(etl__scope_end), unused)) = ({     \
+			const char *etl__n = (name);                      \
+			ETL__START(etl__n, __builtin_constant_p(name));   \
+			etl__n;                                           \
+		})
 
 #ifdef __cplusplus
 }

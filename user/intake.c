@@ -8,9 +8,10 @@
 
 #include "intake.h"
 
-/* Names the loader had to read from a target, by (tgid, address). Only
- * names BPF could not read land here: such names sit on pages the target
- * never touched, i.e. constant data, so an address keeps its name. */
+/* Names the loader read from a target, by (tgid, address): string literals
+ * (their sites say so, and BPF does not read them) and names BPF could not
+ * read (on pages the target never touched, i.e. constant data). Either way
+ * an address keeps its name. */
 struct name_entry {
 	struct name_entry *next;
 	uint32_t tgid;
@@ -18,7 +19,7 @@ struct name_entry {
 	char name[];
 };
 
-#define NAME_BUCKETS 256
+#define NAME_BUCKETS 4096
 
 struct name_cache {
 	struct name_entry *b[NAME_BUCKETS];
@@ -28,7 +29,7 @@ static size_t bucket_of(uint32_t tgid, uint64_t addr)
 {
 	uint64_t h = (addr ^ ((uint64_t)tgid << 32)) * 0x9e3779b97f4a7c15ull;
 
-	return (size_t)(h >> 56) % NAME_BUCKETS;
+	return (size_t)(h >> 52) % NAME_BUCKETS;
 }
 
 void intake_init(struct intake *in, struct stats *stats, const struct target *targets,
@@ -93,10 +94,11 @@ static void add(struct intake *in, uint32_t tgid, uint32_t flags, uint64_t addr,
 	char placeholder[48], name[ETL_NAME_MAX];
 	const char *n = name;
 
-	if (flags & ETL_REC_F_NAME_UNREAD) {
+	if (flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)) {
 		n = resolve(in, tgid, addr);
 		if (n) {
-			in->names_resolved++;
+			if (flags & ETL_REC_F_NAME_UNREAD)
+				in->names_resolved++;
 		} else {
 			snprintf(placeholder, sizeof(placeholder), "[unreadable name at 0x%" PRIx64 "]",
 				 addr);

@@ -27,7 +27,7 @@ struct intake {
 	void *hook_ctx;
 	struct name_cache *names;     /* owned: resolved (tgid, address) -> name */
 	uint64_t records;             /* records taken in */
-	uint64_t names_resolved;      /* names read by the loader from the target */
+	uint64_t names_resolved;      /* names BPF failed to read, read by the loader */
 	uint64_t names_unresolved;    /* names nobody could read (shown as a placeholder) */
 	int error;                    /* first allocation failure, or 0 */
 };

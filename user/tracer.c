@@ -2,11 +2,14 @@
 /* tracer.c - load the BPF object, attach it, drain it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -87,6 +90,7 @@ static int attach_hook(struct tracer *tr, struct bpf_program *prog)
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		struct tracer **out)
 {
+	struct bpf_program *prog;
 	struct tracer *tr;
 	int err, i;
 
@@ -117,9 +121,9 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 	/* Without resources, the scheduler and memory hooks are not even loaded. */
 	bpf_program__set_autoload(tr->skel->progs.on_switch, cfg->resources);
 	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
-	bpf_program__set_expected_attach_type(tr->skel->progs.op_start, ATTACH_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(tr->skel->progs.op_end, ATTACH_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(tr->skel->progs.entry_stop, ATTACH_UPROBE_MULTI);
+	bpf_object__for_each_program(prog, tr->skel->obj)
+		if (!strncmp(bpf_program__name(prog), "op_", 3) || prog == tr->skel->progs.entry_stop)
+			bpf_program__set_expected_attach_type(prog, ATTACH_UPROBE_MULTI);
 	err = etltrace__load(tr->skel);
 	if (err)
 		goto fail;
@@ -218,34 +222,99 @@ static int add_probe_fd(struct tracer *tr, int fd)
 	return 0;
 }
 
-/* Attaches prog to the sites with is_end == end. */
-static int attach_sites(struct tracer *tr, struct bpf_program *prog, pid_t pid, const char *path,
+/* pt_regs offsets (struct user_regs_struct is the same layout) of the
+ * registers that have a specialised probe program, by suffix. */
+static const struct {
+	size_t off;
+	const char *reg;
+} reg_progs[] = {
+	{ offsetof(struct user_regs_struct, rax), "ax" },
+	{ offsetof(struct user_regs_struct, rbx), "bx" },
+	{ offsetof(struct user_regs_struct, rcx), "cx" },
+	{ offsetof(struct user_regs_struct, rdx), "dx" },
+	{ offsetof(struct user_regs_struct, rsi), "si" },
+	{ offsetof(struct user_regs_struct, rdi), "di" },
+	{ offsetof(struct user_regs_struct, rbp), "bp" },
+	{ offsetof(struct user_regs_struct, rsp), "sp" },
+	{ offsetof(struct user_regs_struct, r8), "r8" },
+	{ offsetof(struct user_regs_struct, r9), "r9" },
+	{ offsetof(struct user_regs_struct, r10), "r10" },
+	{ offsetof(struct user_regs_struct, r11), "r11" },
+	{ offsetof(struct user_regs_struct, r12), "r12" },
+	{ offsetof(struct user_regs_struct, r13), "r13" },
+	{ offsetof(struct user_regs_struct, r14), "r14" },
+	{ offsetof(struct user_regs_struct, r15), "r15" },
+};
+
+/* The program for a site: the one specialised for the register holding
+ * its name (and for a literal name, at op_start) when there is one, else
+ * the generic one that decodes the site's spec at run time. */
+static struct bpf_program *site_prog(const struct tracer *tr, const struct etl_site *site)
+{
+	const struct etl_usdt_spec *sp = &site->spec;
+	const struct etl_usdt_arg *name = &sp->arg[0], *extra = &sp->arg[1];
+	const char *reg = NULL;
+	char prog[32];
+
+	for (size_t i = 0; name->kind == ETL_ARG_REG && !name->shift &&
+			   i < sizeof(reg_progs) / sizeof(reg_progs[0]); i++)
+		if (reg_progs[i].off == name->reg_off)
+			reg = reg_progs[i].reg;
+	if (site->is_end) {
+		/* A record count is read through the spec. */
+		if (!reg || sp->nargs != 1)
+			return tr->skel->progs.op_end_any;
+		snprintf(prog, sizeof(prog), "op_end_%s", reg);
+	} else {
+		/* A start's flags must be a constant to be known here. */
+		if (!reg || sp->nargs > 2 || (sp->nargs == 2 && extra->kind != ETL_ARG_CONST))
+			return tr->skel->progs.op_start_any;
+		snprintf(prog, sizeof(prog), sp->nargs == 2 && (extra->val & ETL_START_F_LITERAL)
+					 ? "op_start_lit_%s" : "op_start_%s", reg);
+	}
+	return bpf_object__find_program_by_name(tr->skel->obj, prog);
+}
+
+/* Attaches the sites with is_end == end, one uprobe_multi link per program. */
+static int attach_sites(struct tracer *tr, pid_t pid, const char *path,
 			const struct etl_site *sites, size_t n, bool end)
 {
+	struct bpf_program **prog = calloc(n, sizeof(*prog));
 	uint64_t *off = calloc(n, sizeof(*off)), *ref = calloc(n, sizeof(*ref));
 	uint64_t *cookie = calloc(n, sizeof(*cookie));
-	uint32_t cnt = 0;
 	int err = 0, fd;
 
-	if (!off || !ref || !cookie) {
+	if (!prog || !off || !ref || !cookie) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (sites[i].is_end != end)
-			continue;
-		err = spec_id(tr, &sites[i].spec, &cookie[cnt]);
-		if (err)
+	for (size_t i = 0; i < n; i++)
+		if (sites[i].is_end == end && !(prog[i] = site_prog(tr, &sites[i]))) {
+			err = -ENOENT;
 			goto cleanup;
-		off[cnt] = sites[i].offset;
-		ref[cnt] = sites[i].ref_ctr_offset;
-		cnt++;
+		}
+	for (size_t i = 0; i < n && !err; i++) {
+		struct bpf_program *p = prog[i];
+		uint32_t cnt = 0;
+
+		if (!p)
+			continue;
+		for (size_t j = i; j < n; j++) {
+			if (prog[j] != p)
+				continue;
+			err = spec_id(tr, &sites[j].spec, &cookie[cnt]);
+			if (err)
+				goto cleanup;
+			off[cnt] = sites[j].offset;
+			ref[cnt] = sites[j].ref_ctr_offset;
+			prog[j] = NULL;
+			cnt++;
+		}
+		fd = link_uprobe_multi(bpf_program__fd(p), path, off, ref, cookie, cnt, pid);
+		err = fd < 0 ? fd : add_probe_fd(tr, fd);
 	}
-	if (!cnt)
-		goto cleanup;
-	fd = link_uprobe_multi(bpf_program__fd(prog), path, off, ref, cookie, cnt, pid);
-	err = fd < 0 ? fd : add_probe_fd(tr, fd);
 cleanup:
+	free(prog);
 	free(off);
 	free(ref);
 	free(cookie);
@@ -263,9 +332,9 @@ int tracer_attach_object(struct tracer *tr, pid_t pid, const char *path)
 		return err;
 	/* op_end first: an operation already running when op_start gets
 	 * attached then shows up as an unmatched end, never half-measured. */
-	err = attach_sites(tr, tr->skel->progs.op_end, pid, path, sites, n, true);
+	err = attach_sites(tr, pid, path, sites, n, true);
 	if (!err)
-		err = attach_sites(tr, tr->skel->progs.op_start, pid, path, sites, n, false);
+		err = attach_sites(tr, pid, path, sites, n, false);
 	free(sites);
 	return err;
 }
@@ -337,6 +406,42 @@ int tracer_thread_stack(const struct tracer *tr, pid_t tid, struct etl_thread_st
 	return err;
 }
 
+struct closer {
+	const int *fds;
+	size_t n, first, stride;
+};
+
+static void *close_stride(void *arg)
+{
+	const struct closer *c = arg;
+
+	for (size_t i = c->first; i < c->n; i += c->stride)
+		close(c->fds[i]);
+	return NULL;
+}
+
+/* Closes the probe links. Each close waits for an RCU grace period, and
+ * concurrent closes share one: in parallel, 16 links take 0.08 s, not 0.8. */
+static void close_probe_links(struct tracer *tr)
+{
+	enum { MAX_THREADS = 32 };
+	struct closer c[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	bool started[MAX_THREADS] = {};
+	size_t nth = tr->nprobe_fds < MAX_THREADS ? tr->nprobe_fds : MAX_THREADS;
+
+	for (size_t i = 0; i < nth; i++) {
+		c[i] = (struct closer){ tr->probe_fds, tr->nprobe_fds, i, nth };
+		started[i] = !pthread_create(&th[i], NULL, close_stride, &c[i]);
+		if (!started[i])
+			close_stride(&c[i]);
+	}
+	for (size_t i = 0; i < nth; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	tr->nprobe_fds = 0;
+}
+
 void tracer_close(struct tracer *tr)
 {
 	size_t i;
@@ -345,8 +450,7 @@ void tracer_close(struct tracer *tr)
 		return;
 	ring_buffer__free(tr->rb);
 	tracer_detach_entry_stop(tr);
-	for (i = 0; i < tr->nprobe_fds; i++)
-		close(tr->probe_fds[i]);
+	close_probe_links(tr);
 	free(tr->probe_fds);
 	free(tr->specs);
 	for (i = 0; i < tr->nlinks; i++)

@@ -318,6 +318,25 @@ static void test_hostile_names_come_out_as_valid_json(void **state)
 	json_object_put(r);
 }
 
+static void test_names_rebuilt_in_one_buffer_are_each_reported(void **state)
+{
+	char *args[] = { "--", marked(), "dynamic", NULL };
+	char name[16];
+	struct json_object *r;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "table_%d", i);
+		if (!report_op(r, name) || jint(report_op(r, name), "count") != 1)
+			fail_msg("%s missing or miscounted", name);
+	}
+	/* A literal start closed by an equal name at another address. */
+	assert_int_equal(jint(report_op(r, "copied_end"), "count"), 1);
+	assert_clean(r);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_ends_the_trace_with_a_report),
 		cmocka_unit_test(test_operation_open_when_its_thread_exits_is_unfinished),
 		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
+		cmocka_unit_test(test_names_rebuilt_in_one_buffer_are_each_reported),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, harness_require_root, NULL);

@@ -19,6 +19,8 @@
  *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
  *   marked leak                starts "leaked_op" and exits without ending it
  *   marked hostile             one op under each of several hostile names
+ *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
+ *                              "copied_end" started as a literal, ended by a copy
  *   marked peak_thread         "waiting_op" waits while another thread allocates,
  *                              touches and frees 32 MiB (net 0, peak +32 MiB)
  *
@@ -149,6 +151,22 @@ static int do_hostile(void)
 		ETL_OP_START(hostile_names[i]);
 		ETL_OP_END(hostile_names[i]);
 	}
+	return 0;
+}
+
+static int do_dynamic(void)
+{
+	char buf[32];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(buf, sizeof(buf), "table_%d", i);
+		ETL_OP_START(buf);
+		ETL_OP_END(buf);
+	}
+	/* Same name, another address: paired by content. */
+	strcpy(buf, "copied_end");
+	ETL_OP_START("copied_end");
+	ETL_OP_END(buf);
 	return 0;
 }
 
@@ -321,6 +339,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "hostile"))
 		return do_hostile();
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile ...\n");
+	if (!strcmp(mode, "dynamic"))
+		return do_dynamic();
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic ...\n");
 	return 2;
 }
