@@ -36,6 +36,9 @@ struct tracer {
 	size_t nprobe_fds;
 	int entry_fd;               /* entry-stop link, -1 if none */
 	struct etl_usdt_spec *specs; /* usdt_specs map contents, by cookie */
+	int *ring_fds;              /* one ring buffer per possible CPU */
+	size_t nring_fds, nrings;
+	uint32_t ring_bytes;        /* size of each */
 	uint32_t nspecs;
 	tracer_record_fn fn;
 	void *ctx;
@@ -77,6 +80,67 @@ static int add_link(struct tracer *tr, struct bpf_link *link)
 	return 0;
 }
 
+/* Creates one ring of tr->ring_bytes, kept in tr->ring_fds. Returns its fd
+ * or -errno. */
+static int new_ring(struct tracer *tr)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "etl_ring", 0, 0, tr->ring_bytes, NULL);
+
+	if (fd < 0)
+		return -errno;
+	tr->ring_fds[tr->nring_fds++] = fd;
+	return fd;
+}
+
+/* Before load: splits the ring buffer size over one ring per possible CPU
+ * (each a power of two, at least 64 KiB), and creates the first ring, the
+ * template the kernel checks the others against. */
+static int size_rings(struct tracer *tr, uint32_t total)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	tr->nrings = (size_t)ncpu;
+	tr->ring_bytes = total;
+	while (tr->ring_bytes > (64u << 10) && tr->ring_bytes / 2 * (uint32_t)ncpu >= total)
+		tr->ring_bytes /= 2;
+	/* Wake the loader early when a quarter of a ring is unread. */
+	tr->skel->rodata->wakeup_bytes = tr->ring_bytes / 4;
+	tr->ring_fds = calloc(tr->nrings, sizeof(*tr->ring_fds));
+	if (!tr->ring_fds)
+		return -ENOMEM;
+	fd = new_ring(tr);
+	if (fd < 0)
+		return fd;
+	err = bpf_map__set_max_entries(tr->skel->maps.rings, (uint32_t)ncpu);
+	return err ? err : bpf_map__set_inner_map_fd(tr->skel->maps.rings, fd);
+}
+
+/* After load: the other rings, all in the outer map, drained through one
+ * ring_buffer (one epoll set). */
+static int create_rings(struct tracer *tr)
+{
+	int outer = bpf_map__fd(tr->skel->maps.rings);
+
+	for (size_t i = 0; i < tr->nrings; i++) {
+		__u32 key = (__u32)i;
+		int fd = i ? new_ring(tr) : tr->ring_fds[0];
+
+		if (fd < 0)
+			return fd;
+		if (bpf_map_update_elem(outer, &key, &fd, 0))
+			return -errno;
+		if (!tr->rb)
+			tr->rb = ring_buffer__new(fd, on_sample, tr, NULL);
+		else if (ring_buffer__add(tr->rb, fd, on_sample, tr))
+			return -errno;
+		if (!tr->rb)
+			return -errno;
+	}
+	return 0;
+}
+
 /* Attaches a tracepoint program by its section. */
 static int attach_hook(struct tracer *tr, struct bpf_program *prog)
 {
@@ -113,9 +177,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		tr->skel->rodata->targ_tgids[i] = (__u32)cfg->tgids[i];
 	tr->skel->rodata->targ_ntgids = (__u32)cfg->ntgids;
 	tr->skel->rodata->collect_resources = cfg->resources;
-	/* Wake the loader early when a quarter of the ring is unread. */
-	tr->skel->rodata->wakeup_bytes = cfg->ringbuf_bytes / 4;
-	err = bpf_map__set_max_entries(tr->skel->maps.events, cfg->ringbuf_bytes);
+	err = size_rings(tr, cfg->ringbuf_bytes);
 	if (err)
 		goto fail;
 	/* Without resources, the scheduler and memory hooks are not even loaded. */
@@ -136,11 +198,9 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		err = attach_hook(tr, tr->skel->progs.on_rss_stat);
 	if (err)
 		goto fail;
-	tr->rb = ring_buffer__new(bpf_map__fd(tr->skel->maps.events), on_sample, tr, NULL);
-	if (!tr->rb) {
-		err = -errno;
+	err = create_rings(tr);
+	if (err)
 		goto fail;
-	}
 	*out = tr;
 	return 0;
 fail:
@@ -449,6 +509,9 @@ void tracer_close(struct tracer *tr)
 	if (!tr)
 		return;
 	ring_buffer__free(tr->rb);
+	for (i = 0; i < tr->nring_fds; i++)
+		close(tr->ring_fds[i]);
+	free(tr->ring_fds);
 	tracer_detach_entry_stop(tr);
 	close_probe_links(tr);
 	free(tr->probe_fds);
