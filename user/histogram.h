@@ -3,14 +3,18 @@
  * histogram.h - a bounded-memory log-linear histogram of unsigned 64-bit
  * values (operation durations in ns), in the manner of HdrHistogram.
  *
- * Values below 256 are counted exactly. Above, each power of two [2^e,
- * 2^(e+1)) is split into 128 equal sub-buckets, so a bucket is never wider
- * than 1/128 of its lower bound. Percentiles report the bucket's midpoint,
- * hence within 1/256 (0.4%) of the exact value: the stated bound, tested,
- * is a relative error of at most 1%. Memory: 58 blocks of 128 counters
- * (1 KiB each), allocated on first use, so at most 59 KiB per histogram
- * whatever the number of values; a few KiB for typical durations, which
- * span a few powers of two.
+ * Values below 128 are counted exactly. Above, each power of two [2^e,
+ * 2^(e+1)) is split into 64 equal sub-buckets, so a bucket is never wider
+ * than 1/64 of its lower bound. Percentiles report the bucket's midpoint,
+ * hence within 1/128 (0.8%) of the exact value: the stated bound, tested,
+ * is a relative error of at most 1%.
+ *
+ * Memory: the 3,776 buckets (59 ranges of 64) fall into 236 chunks of 16
+ * counters (a quarter of a power of two, 128 bytes). A chunk is allocated
+ * when a value first falls in it, and the chunks present are packed, in
+ * order, in one array. So a histogram holds 128 bytes per quarter power of
+ * two its values touched - typically a few hundred bytes - and never more
+ * than HISTOGRAM_MAX_BYTES (30,208) whatever was added, beside the struct.
  */
 #ifndef ETLTRACE_HISTOGRAM_H
 #define ETLTRACE_HISTOGRAM_H
@@ -19,21 +23,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct histogram;
+#define HISTOGRAM_CHUNKS 236   /* chunks of 16 counters */
+#define HISTOGRAM_CHUNK_BYTES (16u * 8u)
+#define HISTOGRAM_MAX_BYTES (HISTOGRAM_CHUNKS * HISTOGRAM_CHUNK_BYTES) /* 30,208 */
 
-/* Returns an empty histogram, or NULL on allocation failure. */
-struct histogram *histogram_new(void);
+/* Public so that it can be embedded (struct op_stats); its fields are
+ * histogram.c's. All zeros is an empty histogram. */
+struct histogram {
+	uint64_t present[(HISTOGRAM_CHUNKS + 63) / 64]; /* bit c: chunk c is in counts */
+	uint64_t *counts; /* 16 counters per chunk present, in chunk order; malloc'd */
+	uint64_t count;
+	uint64_t min, max; /* meaningful when count > 0 */
+};
 
-/* Frees h; NULL is allowed. */
-void histogram_free(struct histogram *h);
+/* Makes h empty (as all zeros does); it holds no memory yet. */
+void histogram_init(struct histogram *h);
+
+/* Frees what h holds and leaves it empty. NULL is allowed. */
+void histogram_release(struct histogram *h);
 
 /* Counts one value. Returns 0, or -ENOMEM with h unchanged. */
 int histogram_add(struct histogram *h, uint64_t v);
 
-/* Bytes h holds in memory (the structure and its counter blocks); at most
- * HISTOGRAM_MAX_BYTES whatever was added. 0 for NULL. */
+/* Bytes of counters h holds on the heap (128 per chunk present), at most
+ * HISTOGRAM_MAX_BYTES; the struct itself is not counted. 0 for NULL. */
 size_t histogram_memory(const struct histogram *h);
-#define HISTOGRAM_MAX_BYTES (2048u + 58u * 128u * 8u)
 
 /* Number of values counted; 0 for NULL. */
 uint64_t histogram_count(const struct histogram *h);
@@ -56,8 +70,9 @@ struct histogram_bucket {
 
 /* Exported resolution: 2^HISTOGRAM_EXPORT_MERGE_BITS storage buckets per
  * exported bucket, i.e. 16 buckets per power of two (each at most 1/16 =
- * 6.25% of its lower bound wide). Percentiles keep the full resolution. */
-#define HISTOGRAM_EXPORT_MERGE_BITS 3
+ * 6.25% of its lower bound wide; values below 64 in 16 buckets of 4).
+ * Percentiles keep the full resolution. */
+#define HISTOGRAM_EXPORT_MERGE_BITS 2
 
 /* Iterates over the non-empty exported buckets in ascending order. Start
  * with *cursor = 0; each call fills *out and returns true, or returns

@@ -65,12 +65,12 @@ static int distribution_fields(struct json_object *o, const struct op_stats *op)
 	size_t cursor = 0;
 	int err = 0;
 
-	err = err ?: put_sec_ns(o, "p50_time", (double)histogram_percentile(op->hist, 50));
-	err = err ?: put_sec_ns(o, "p90_time", (double)histogram_percentile(op->hist, 90));
-	err = err ?: put_sec_ns(o, "p99_time", (double)histogram_percentile(op->hist, 99));
+	err = err ?: put_sec_ns(o, "p50_time", (double)histogram_percentile(&op->hist, 50));
+	err = err ?: put_sec_ns(o, "p90_time", (double)histogram_percentile(&op->hist, 90));
+	err = err ?: put_sec_ns(o, "p99_time", (double)histogram_percentile(&op->hist, 99));
 	if (!arr)
 		err = -ENOMEM;
-	while (!err && histogram_next(op->hist, &cursor, &b)) {
+	while (!err && histogram_next(&op->hist, &cursor, &b)) {
 		struct json_object *bucket = json_object_new_object();
 
 		if (!bucket) {

@@ -66,7 +66,7 @@ static char *fmt_percentile(const struct op_stats *op, double p)
 {
 	if (op->count == 0)
 		return strdup("-");
-	return fmt_fixed((double)histogram_percentile(op->hist, p) / 1e9, 6);
+	return fmt_fixed((double)histogram_percentile(&op->hist, p) / 1e9, 6);
 }
 
 /* Fills row[NCOLS] with the cells of one operation. Returns 0 or -ENOMEM; the caller frees the cells set, even on error. */

@@ -72,7 +72,7 @@ void stats_free(struct stats *st)
 		return;
 	for (size_t i = 0; i < st->cap; i++) {
 		if (st->slots[i].op) {
-			histogram_free(st->slots[i].op->hist);
+			histogram_release(&st->slots[i].op->hist);
 			free(st->slots[i].op->name);
 			free(st->slots[i].op);
 		}
@@ -135,12 +135,7 @@ static struct op_stats *stats_get(struct stats *st, const char *name)
 /* Returns 0, or -ENOMEM with op unchanged. */
 static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 {
-	if (!op->hist) {
-		op->hist = histogram_new();
-		if (!op->hist)
-			return -ENOMEM;
-	}
-	if (histogram_add(op->hist, s->duration_ns))
+	if (histogram_add(&op->hist, s->duration_ns))
 		return -ENOMEM;
 	if (op->count == 0) {
 		op->min_ns = s->duration_ns;

@@ -51,8 +51,7 @@ struct op_stats {
 	uint64_t record_samples;
 	uint64_t unfinished;     /* samples still open at the end */
 	uint32_t max_depth;
-	struct histogram *hist;  /* durations (ns) of the finished samples, owned by
-				  * the table; NULL until the first one */
+	struct histogram hist;   /* durations (ns) of the finished samples */
 };
 
 struct stats;

@@ -19,6 +19,22 @@
 
 static const double percentiles[] = { 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 100 };
 
+/* A histogram on the heap, as struct op_stats embeds one. */
+static struct histogram *new_hist(void)
+{
+	struct histogram *h = malloc(sizeof(*h));
+
+	assert_non_null(h);
+	histogram_init(h);
+	return h;
+}
+
+static void free_hist(struct histogram *h)
+{
+	histogram_release(h);
+	free(h);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -38,10 +54,10 @@ static uint64_t exact(const uint64_t *sorted, size_t n, double p)
 }
 
 /* Adds v[0..n-1], then checks every percentile against the exact one:
- * within 1/256 (the design bound), hence within the stated 1%. */
+ * within 1/128 (the design bound), hence within the stated 1%. */
 static void check_against_exact(uint64_t *v, size_t n)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 
 	assert_non_null(h);
 	for (size_t i = 0; i < n; i++)
@@ -53,11 +69,11 @@ static void check_against_exact(uint64_t *v, size_t n)
 		uint64_t want = exact(v, n, p), got = histogram_percentile(h, p);
 		double err = fabs((double)got - (double)want);
 
-		if (err > (double)want / 256.0 || err > (double)want * 0.01)
+		if (err > (double)want / 128.0 || err > (double)want * 0.01)
 			fail_msg("p%g of %zu values: got %llu, exact %llu", p, n,
 				 (unsigned long long)got, (unsigned long long)want);
 	}
-	histogram_free(h);
+	free_hist(h);
 }
 
 /* A small deterministic generator (xorshift64*), so inputs are known. */
@@ -114,23 +130,23 @@ static void extreme_values_are_within_1_percent(void **state)
 	check_against_exact(v, sizeof(v) / sizeof(v[0]));
 }
 
-static void values_below_256_are_exact(void **state)
+static void values_below_128_are_exact(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 
 	(void)state;
-	for (uint64_t v = 0; v < 256; v++)
+	for (uint64_t v = 0; v < 128; v++)
 		assert_int_equal(histogram_add(h, v), 0);
-	/* rank ceil(p * 256 / 100) - 1 is the value itself */
-	assert_int_equal(histogram_percentile(h, 50), 127);
-	assert_int_equal(histogram_percentile(h, 90), 230);
-	assert_int_equal(histogram_percentile(h, 99), 253);
-	histogram_free(h);
+	/* rank ceil(p * 128 / 100) - 1 is the value itself */
+	assert_int_equal(histogram_percentile(h, 50), 63);
+	assert_int_equal(histogram_percentile(h, 90), 115);
+	assert_int_equal(histogram_percentile(h, 99), 126);
+	free_hist(h);
 }
 
 static void nearest_rank_picks_the_documented_sample(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 
 	(void)state;
 	/* 10 values 10..100: p50 = rank 5 = 50, p90 = rank 9 = 90, p91 = rank
@@ -142,35 +158,35 @@ static void nearest_rank_picks_the_documented_sample(void **state)
 	assert_int_equal(histogram_percentile(h, 91), 100);
 	assert_int_equal(histogram_percentile(h, 10), 10);
 	assert_int_equal(histogram_percentile(h, 0.1), 10);
-	histogram_free(h);
+	free_hist(h);
 }
 
 static void minimum_and_maximum_are_exact(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 
 	(void)state;
 	assert_int_equal(histogram_add(h, 1234567891), 0);
 	assert_int_equal(histogram_add(h, 987654321987), 0);
 	assert_int_equal(histogram_percentile(h, 50), 1234567891);   /* rank 1 */
 	assert_int_equal(histogram_percentile(h, 100), 987654321987); /* rank n */
-	histogram_free(h);
+	free_hist(h);
 }
 
 static void a_single_value_is_every_percentile(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 
 	(void)state;
 	assert_int_equal(histogram_add(h, 200000000), 0);
 	assert_int_equal(histogram_percentile(h, 1), 200000000);
 	assert_int_equal(histogram_percentile(h, 99), 200000000);
-	histogram_free(h);
+	free_hist(h);
 }
 
 static void empty_null_and_out_of_range_give_zero(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 	struct histogram_bucket b;
 	size_t cursor = 0;
 
@@ -185,14 +201,14 @@ static void empty_null_and_out_of_range_give_zero(void **state)
 	assert_int_equal(histogram_percentile(h, -1), 0);
 	assert_int_equal(histogram_percentile(h, 100.5), 0);
 	assert_int_equal(histogram_percentile(h, NAN), 0);
-	histogram_free(h);
-	histogram_free(NULL);
+	free_hist(h);
+	histogram_release(NULL);
 }
 
 static void exported_buckets_are_ascending_non_empty_and_cover_every_value(void **state)
 {
 	uint64_t seed = 7, total = 0, prev_le = 0, v[3000];
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 	struct histogram_bucket b;
 	size_t cursor = 0, nb = 0;
 
@@ -216,12 +232,12 @@ static void exported_buckets_are_ascending_non_empty_and_cover_every_value(void 
 	}
 	assert_int_equal(total, 3000);
 	assert_false(histogram_next(h, &cursor, &b)); /* stays at the end */
-	histogram_free(h);
+	free_hist(h);
 }
 
 static void exported_buckets_are_16_per_power_of_two(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 	struct histogram_bucket b;
 	size_t cursor = 0, n = 0;
 
@@ -235,27 +251,59 @@ static void exported_buckets_are_16_per_power_of_two(void **state)
 		n++;
 	}
 	assert_int_equal(n, 16);
-	histogram_free(h);
+	free_hist(h);
 }
 
 static void memory_stays_bounded_over_the_whole_range(void **state)
 {
-	struct histogram *h = histogram_new();
+	struct histogram *h = new_hist();
 	size_t small;
 
 	(void)state;
-	/* Durations within a few powers of two take a few KiB... */
+	assert_int_equal(histogram_memory(h), 0); /* nothing before the first value */
+	/* Durations within two powers of two take about a KiB... */
 	for (uint64_t i = 0; i < 100000; i++)
 		assert_int_equal(histogram_add(h, 1000000 + i * 37), 0);
 	small = histogram_memory(h);
-	assert_true(small <= 2048 + 3 * 1024);
+	assert_true(small <= 10 * HISTOGRAM_CHUNK_BYTES);
 	/* ...and a million values over every power of two stay within the bound. */
 	for (uint64_t i = 0; i < 1000000; i++)
 		assert_int_equal(histogram_add(h, (i * 0x9e3779b97f4a7c15ull) >> (i % 64)), 0);
 	assert_int_equal(histogram_count(h), 1100000);
 	assert_true(histogram_memory(h) > small);
 	assert_true(histogram_memory(h) <= HISTOGRAM_MAX_BYTES);
-	histogram_free(h);
+	free_hist(h);
+}
+
+static void a_value_in_every_chunk_reaches_exactly_the_stated_maximum(void **state)
+{
+	struct histogram *h = new_hist();
+	uint64_t n = 0;
+
+	(void)state;
+	/* The lower bound of every bucket, highest first: each new chunk is
+	 * inserted below those already held. */
+	for (int k = 58; k >= 0; k--) {
+		for (int sub = 63; sub >= 0; sub--) {
+			uint64_t v = k ? (uint64_t)(64 + sub) << (k - 1) : (uint64_t)sub;
+
+			assert_int_equal(histogram_add(h, v), 0);
+			n++;
+		}
+	}
+	assert_int_equal(histogram_memory(h), HISTOGRAM_MAX_BYTES);
+	assert_int_equal(histogram_memory(h), 30208);
+	/* Each bucket holds one value: rank r is the r-th bucket's lower bound
+	 * (returned as its midpoint, within 1/128). */
+	for (double p = 1; p < 100; p += 7) {
+		uint64_t rank = (uint64_t)ceil(p * (double)n / 100.0), got, want;
+		size_t k = (rank - 1) / 64, sub = (rank - 1) % 64;
+
+		want = k ? (uint64_t)(64 + sub) << (k - 1) : (uint64_t)sub;
+		got = histogram_percentile(h, p);
+		assert_true(got >= want && (double)(got - want) <= (double)want / 128.0);
+	}
+	free_hist(h);
 }
 
 int main(void)
@@ -265,7 +313,7 @@ int main(void)
 		cmocka_unit_test(durations_spanning_ns_to_hours_are_within_1_percent),
 		cmocka_unit_test(a_skewed_latency_mix_is_within_1_percent),
 		cmocka_unit_test(extreme_values_are_within_1_percent),
-		cmocka_unit_test(values_below_256_are_exact),
+		cmocka_unit_test(values_below_128_are_exact),
 		cmocka_unit_test(nearest_rank_picks_the_documented_sample),
 		cmocka_unit_test(minimum_and_maximum_are_exact),
 		cmocka_unit_test(a_single_value_is_every_percentile),
@@ -273,6 +321,7 @@ int main(void)
 		cmocka_unit_test(exported_buckets_are_ascending_non_empty_and_cover_every_value),
 		cmocka_unit_test(exported_buckets_are_16_per_power_of_two),
 		cmocka_unit_test(memory_stays_bounded_over_the_whole_range),
+		cmocka_unit_test(a_value_in_every_chunk_reaches_exactly_the_stated_maximum),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);

@@ -107,7 +107,7 @@ static void full_report_has_the_expected_layout(void **state)
 	static const char want[] =
 		"OPERATION  COUNT  TOTAL(s)    AVG(s)    MIN(s)    P50(s)    P90(s)    P99(s)    MAX(s)  AVG MEM(MB)  MAX MEM(MB)  PEAK(MB)  CPU%  UNFIN\n"
 		"load           1     2.500  2.500000  2.500000  2.500000  2.500000  2.500000  2.500000        150.0        150.0     160.0     -      0\n"
-		"extract        3     0.900  0.300000  0.100000  0.199754  0.600000  0.600000  0.600000          2.0          3.0       4.0  50.0      0\n"
+		"extract        3     0.900  0.300000  0.100000  0.200278  0.600000  0.600000  0.600000          2.0          3.0       4.0  50.0      0\n"
 		"open           0     0.000         -         -         -         -         -         -            -            -         -     -      1\n"
 		"\n"
 		"Summary:\n"
@@ -139,7 +139,7 @@ static void full_report_has_the_expected_layout(void **state)
 	char *text;
 
 	/* extract's P50 is the nearest-rank 0.2 s, shown as its histogram
-	 * bucket's midpoint (within 1/256). */
+	 * bucket's midpoint (within 1/128). */
 	for (int i = 0; i < 3; i++) {
 		struct op_sample s = { .duration_ns = d[i], .mem_delta = m[i],
 				       .mem_peak_delta = m[i] + MIB, .cpu_ns = d[i] / 2,

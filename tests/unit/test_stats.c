@@ -162,7 +162,7 @@ static void unfinished_samples_only_count_as_unfinished(void **state)
 	assert_int_equal(op->resource_samples, 0);
 	assert_int_equal(op->record_samples, 0);
 	assert_int_equal(op->max_depth, 0);
-	assert_int_equal(histogram_count(op->hist), 0);
+	assert_int_equal(histogram_count(&op->hist), 0);
 
 	/* The first finished sample after it still sets min/max. */
 	add(st, "open", 300 * MS, -MIB);
@@ -172,7 +172,7 @@ static void unfinished_samples_only_count_as_unfinished(void **state)
 	assert_int_equal(op->min_ns, 300 * MS);
 	assert_int_equal(op->max_ns, 300 * MS);
 	assert_int_equal(op->max_mem_delta, -MIB);
-	assert_int_equal(histogram_count(op->hist), 1);
+	assert_int_equal(histogram_count(&op->hist), 1);
 }
 
 static void durations_feed_the_histogram(void **state)
@@ -183,13 +183,13 @@ static void durations_feed_the_histogram(void **state)
 	for (uint64_t i = 1; i <= 100; i++)
 		add(st, "batch", i * MS, 0);
 	op = find(st, "batch");
-	assert_int_equal(histogram_count(op->hist), 100);
+	assert_int_equal(histogram_count(&op->hist), 100);
 	/* nearest rank: p50 = 50 ms, p99 = 99 ms, within 1% */
-	assert_true(llabs((long long)histogram_percentile(op->hist, 50) - (long long)(50 * MS)) <=
+	assert_true(llabs((long long)histogram_percentile(&op->hist, 50) - (long long)(50 * MS)) <=
 		    (long long)(50 * MS / 100));
-	assert_true(llabs((long long)histogram_percentile(op->hist, 99) - (long long)(99 * MS)) <=
+	assert_true(llabs((long long)histogram_percentile(&op->hist, 99) - (long long)(99 * MS)) <=
 		    (long long)(99 * MS / 100));
-	assert_int_equal(histogram_percentile(op->hist, 100), 100 * MS);
+	assert_int_equal(histogram_percentile(&op->hist, 100), 100 * MS);
 }
 
 static void resources_are_summed_only_from_samples_that_have_them(void **state)
