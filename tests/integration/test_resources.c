@@ -96,6 +96,19 @@ static void test_bytes_written_are_reported_exactly(void **state)
 	json_object_put(r);
 }
 
+static void test_pages_read_from_disk_are_major_faults(void **state)
+{
+	struct json_object *r, *op = trace("majflt", "1024", "majflt_op", &r);
+
+	(void)state;
+	/* 1024 pages dropped from the page cache, read without readahead:
+	 * one major fault each (a page the kernel kept anyway would not
+	 * fault, hence the lower bound), no minor ones. */
+	assert_true(jint(op, "major_faults") >= 1000 && jint(op, "major_faults") <= 1024);
+	assert_int_equal(jint(op, "minor_faults"), 0);
+	json_object_put(r);
+}
+
 static void test_records_per_second_matches_the_counts_given(void **state)
 {
 	struct json_object *r, *op = trace("records", "5", "batch_op", &r);
@@ -132,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_seed_example_nets_plus_50mib_and_peaks_at_plus_200mib),
 		cmocka_unit_test(test_peak_counts_memory_another_thread_allocated),
 		cmocka_unit_test(test_bytes_written_are_reported_exactly),
+		cmocka_unit_test(test_pages_read_from_disk_are_major_faults),
 		cmocka_unit_test(test_records_per_second_matches_the_counts_given),
 		cmocka_unit_test(test_no_resources_keeps_the_seed_keys_and_drops_the_rest),
 	};

@@ -19,6 +19,8 @@
  *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
  *   marked leak                starts "leaked_op" and exits without ending it
  *   marked hostile             one op under each of several hostile names
+ *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file mapped after
+ *                              dropping them from the page cache: one major fault each
  *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
  *                              "copied_end" started as a literal, ended by a copy
  *   marked peak_thread         "waiting_op" waits while another thread allocates,
@@ -27,6 +29,7 @@
  * Prints "marked: ready" on stdout (flushed) before a gate wait.
  */
 #include <etl_probe.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +155,38 @@ static int do_hostile(void)
 		ETL_OP_END(hostile_names[i]);
 	}
 	return 0;
+}
+
+static int do_majflt(long pages)
+{
+	size_t len = (size_t)pages * 4096;
+	char path[] = "/tmp/etltrace-majflt-XXXXXX", *buf, *map;
+	volatile char sink = 0;
+	int fd = mkstemp(path), rc = 1;
+
+	if (fd < 0)
+		return 1;
+	unlink(path);
+	buf = calloc(1, len);
+	if (!buf || write(fd, buf, len) != (ssize_t)len || fsync(fd))
+		goto cleanup;
+	/* Out of the page cache, and no readahead: every page is read from
+	 * the disk by its own fault. */
+	if (posix_fadvise(fd, 0, (off_t)len, POSIX_FADV_DONTNEED))
+		goto cleanup;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED || madvise(map, len, MADV_RANDOM))
+		goto cleanup;
+	ETL_OP_START("majflt_op");
+	for (size_t off = 0; off < len; off += 4096)
+		sink += map[off];
+	ETL_OP_END("majflt_op");
+	munmap(map, len);
+	rc = 0;
+cleanup:
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 static int do_dynamic(void)
@@ -341,6 +376,8 @@ int main(int argc, char **argv)
 		return do_hostile();
 	if (!strcmp(mode, "dynamic"))
 		return do_dynamic();
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic ...\n");
+	if (!strcmp(mode, "majflt"))
+		return do_majflt(a);
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt ...\n");
 	return 2;
 }
