@@ -222,7 +222,7 @@ static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
  * exit code. */
 static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MAX])
 {
-	struct report_counter counters[ETL_CNT__MAX + 3];
+	struct report_counter counters[ETL_CNT__MAX + 4];
 	pid_t pids[ETL_MAX_TGIDS];
 	struct report_input in = {
 		.stats = s->stats,
@@ -242,6 +242,8 @@ static int write_report(struct session *s, const uint64_t bpf_counts[ETL_CNT__MA
 		(struct report_counter){ "names_resolved_by_loader", s->in.names_resolved };
 	counters[in.ncounters++] =
 		(struct report_counter){ "names_unresolved", s->in.names_unresolved };
+	counters[in.ncounters++] =
+		(struct report_counter){ "operations_over_limit", stats_over_limit(s->stats) };
 	return deliver_report(s->o, &in, s->has_base ? &s->base : NULL, s->stdout_closed,
 			      &s->nregressions);
 }
@@ -401,7 +403,7 @@ int session_run(const struct options *o)
 		perf_ops_free(&s.base);
 		return rc;
 	}
-	s.stats = stats_new();
+	s.stats = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
 	if (!s.stats || setup_signals(&s)) {
 		diag("cannot set up: %s", strerror(errno));
 		rc = ETL_EXIT_FAILURE;

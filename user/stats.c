@@ -5,7 +5,9 @@
  * pointers to heap-allocated op_stats, keyed by the raw name bytes.
  *
  * Names come from the traced process; a process emitting many distinct names
- * crafted to collide under FNV-1a only slows its own report down.
+ * crafted to collide under FNV-1a only slows its own report down. The table
+ * holds at most max_named entries; the overflow entry lives beside it, so a
+ * target's own operation named STATS_OTHER_NAME stays apart from it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,8 +24,11 @@ struct slot {
 
 struct stats {
 	struct slot *slots;
-	size_t cap;  /* power of two */
-	size_t size; /* occupied slots, always <= cap / 2 */
+	size_t cap;       /* power of two */
+	size_t size;      /* occupied slots, always <= cap / 2 and <= max_named */
+	size_t max_named;
+	struct op_stats *other; /* STATS_OTHER_NAME, NULL until a name is over the cap */
+	uint64_t over_limit;    /* samples added to `other` */
 };
 
 static uint64_t name_hash(const char *name)
@@ -51,12 +56,44 @@ static struct slot *slot_for(const struct slot *slots, size_t cap, uint64_t hash
 	}
 }
 
-struct stats *stats_new(void)
+/* `name` cut at STATS_NAME_MAX bytes: name itself, or a copy in buf. */
+static const char *cut_name(const char *name, char buf[STATS_NAME_MAX + 1])
+{
+	if (strnlen(name, STATS_NAME_MAX + 1) <= STATS_NAME_MAX)
+		return name;
+	memcpy(buf, name, STATS_NAME_MAX);
+	buf[STATS_NAME_MAX] = '\0';
+	return buf;
+}
+
+/* A new empty entry with its name in the same allocation, or NULL. */
+static struct op_stats *op_new(const char *name)
+{
+	size_t len = strlen(name);
+	struct op_stats *op = calloc(1, sizeof(*op) + len + 1);
+
+	if (!op)
+		return NULL;
+	op->name = (char *)(op + 1);
+	memcpy(op->name, name, len + 1);
+	return op;
+}
+
+static void op_free(struct op_stats *op)
+{
+	if (!op)
+		return;
+	histogram_release(&op->hist);
+	free(op);
+}
+
+struct stats *stats_new(size_t max_operations)
 {
 	struct stats *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return NULL;
+	st->max_named = max_operations ? max_operations : 1;
 	st->slots = calloc(STATS_MIN_CAP, sizeof(*st->slots));
 	if (!st->slots) {
 		free(st);
@@ -70,13 +107,9 @@ void stats_free(struct stats *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->cap; i++) {
-		if (st->slots[i].op) {
-			histogram_release(&st->slots[i].op->hist);
-			free(st->slots[i].op->name);
-			free(st->slots[i].op);
-		}
-	}
+	for (size_t i = 0; i < st->cap; i++)
+		op_free(st->slots[i].op);
+	op_free(st->other);
 	free(st->slots);
 	free(st);
 }
@@ -104,28 +137,31 @@ static int stats_grow(struct stats *st)
 	return 0;
 }
 
-/* Returns the entry for `name`, created empty if absent, or NULL on ENOMEM. */
-static struct op_stats *stats_get(struct stats *st, const char *name)
+/* Returns the entry for `name`, created empty if absent and the table is
+ * not full, or the overflow entry (*over set); NULL on ENOMEM. */
+static struct op_stats *stats_get(struct stats *st, const char *name, bool *over)
 {
 	uint64_t hash = name_hash(name);
 	struct slot *sl = slot_for(st->slots, st->cap, hash, name);
 	struct op_stats *op;
 
+	*over = false;
 	if (sl->op)
 		return sl->op;
+	if (st->size >= st->max_named) {
+		*over = true;
+		if (!st->other)
+			st->other = op_new(STATS_OTHER_NAME);
+		return st->other;
+	}
 	if ((st->size + 1) * 2 > st->cap) {
 		if (stats_grow(st))
 			return NULL;
 		sl = slot_for(st->slots, st->cap, hash, name);
 	}
-	op = calloc(1, sizeof(*op));
+	op = op_new(name);
 	if (!op)
 		return NULL;
-	op->name = strdup(name);
-	if (!op->name) {
-		free(op);
-		return NULL;
-	}
 	sl->hash = hash;
 	sl->op = op;
 	st->size++;
@@ -179,30 +215,52 @@ static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 
 int stats_add(struct stats *st, const char *name, const struct op_sample *s)
 {
+	char buf[STATS_NAME_MAX + 1];
 	struct op_stats *op;
+	bool over;
+	int err = 0;
 
 	if (!st || !name || !s)
 		return -EINVAL;
-	op = stats_get(st, name);
+	op = stats_get(st, cut_name(name, buf), &over);
 	if (!op)
 		return -ENOMEM;
-	if (s->unfinished) {
+	if (s->unfinished)
 		op->unfinished++;
-		return 0;
-	}
-	return op_add_finished(op, s);
+	else
+		err = op_add_finished(op, s);
+	if (!err && over)
+		st->over_limit++;
+	return err;
 }
 
 size_t stats_size(const struct stats *st)
 {
-	return st ? st->size : 0;
+	return st ? st->size + (st->other != NULL) : 0;
+}
+
+uint64_t stats_over_limit(const struct stats *st)
+{
+	return st ? st->over_limit : 0;
 }
 
 const struct op_stats *stats_find(const struct stats *st, const char *name)
 {
+	char buf[STATS_NAME_MAX + 1];
+	const struct op_stats *op;
+
 	if (!st || !name)
 		return NULL;
-	return slot_for(st->slots, st->cap, name_hash(name), name)->op;
+	name = cut_name(name, buf);
+	op = slot_for(st->slots, st->cap, name_hash(name), name)->op;
+	if (!op && st->other && strcmp(name, STATS_OTHER_NAME) == 0)
+		op = st->other;
+	return op;
+}
+
+const struct op_stats *stats_other(const struct stats *st)
+{
+	return st ? st->other : NULL;
 }
 
 static int cmp_total_desc(const void *a, const void *b)
@@ -225,6 +283,8 @@ size_t stats_sorted(const struct stats *st, const struct op_stats **out)
 		if (st->slots[i].op)
 			out[n++] = st->slots[i].op;
 	}
+	if (st->other)
+		out[n++] = st->other;
 	if (n > 1)
 		qsort(out, n, sizeof(*out), cmp_total_desc);
 	return n;
@@ -235,8 +295,8 @@ void stats_summarize(const struct stats *st, struct stats_summary *out)
 	uint64_t total_ns = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; st && i < st->cap; i++) {
-		const struct op_stats *op = st->slots[i].op;
+	for (size_t i = 0; st && i <= st->cap; i++) {
+		const struct op_stats *op = i < st->cap ? st->slots[i].op : st->other;
 
 		if (!op)
 			continue;

@@ -2,6 +2,11 @@
 /*
  * stats.h - per-operation statistics, built from completed-operation
  * samples. Pure user-space logic with no BPF dependency, unit-tested.
+ *
+ * The number of distinct names kept is capped (max_operations, default
+ * STATS_DEFAULT_MAX_OPERATIONS): once the table holds that many, samples of
+ * any other name go to one more entry, STATS_OTHER_NAME, and are counted
+ * (stats_over_limit), so every sample still adds up in the summary.
  */
 #ifndef ETLTRACE_STATS_H
 #define ETLTRACE_STATS_H
@@ -11,6 +16,13 @@
 #include <stdint.h>
 
 #include "histogram.h"
+
+#define STATS_DEFAULT_MAX_OPERATIONS 10000
+#define STATS_MAX_OPERATIONS_LIMIT 1000000 /* largest cap accepted by the options */
+#define STATS_OTHER_NAME "[other operations]"
+/* Longest name kept, in bytes, as the BPF side keeps them (ETL_NAME_MAX - 1);
+ * longer names are cut there, so names that differ only after it are one. */
+#define STATS_NAME_MAX 63
 
 /* One completed (or unfinished) operation, as intake hands it over. */
 struct op_sample {
@@ -32,7 +44,8 @@ struct op_sample {
  * finished samples count towards count/total/min/max/memory; an unfinished
  * sample only increments `unfinished` (it does not touch max_depth). */
 struct op_stats {
-	char *name;         /* raw bytes from the target, NUL-terminated, owned by the table */
+	char *name;         /* raw bytes from the target, NUL-terminated, at most
+			     * STATS_NAME_MAX; stored right after the struct */
 	uint64_t count;
 	uint64_t total_ns;
 	uint64_t min_ns;
@@ -56,26 +69,40 @@ struct op_stats {
 
 struct stats;
 
-/* Returns an empty table, or NULL on allocation failure. */
-struct stats *stats_new(void);
+/* Returns an empty table keeping at most max_operations distinct names (0 is
+ * taken as 1), or NULL on allocation failure. */
+struct stats *stats_new(size_t max_operations);
 
 /* Frees the table and every name it owns. NULL is allowed. */
 void stats_free(struct stats *st);
 
-/* Adds one sample for `name` (copied). Returns 0, -ENOMEM (the sample is
- * then not counted anywhere), or -EINVAL if an argument is NULL. */
+/* Adds one sample for `name` (copied, cut at STATS_NAME_MAX bytes): to its
+ * entry, created if the table holds fewer than max_operations names, else
+ * to the STATS_OTHER_NAME entry (then counted in stats_over_limit). Returns
+ * 0, -ENOMEM (the sample is then not counted anywhere), or -EINVAL if an
+ * argument is NULL. */
 int stats_add(struct stats *st, const char *name, const struct op_sample *s);
 
-/* Number of distinct operation names. */
+/* Number of entries: distinct names kept, plus one once the
+ * STATS_OTHER_NAME entry exists. */
 size_t stats_size(const struct stats *st);
 
-/* Looks up an operation by exact name; NULL if absent. The pointer stays
- * valid until the next stats_add or stats_free. */
+/* Samples that went to the STATS_OTHER_NAME entry. */
+uint64_t stats_over_limit(const struct stats *st);
+
+/* Looks up an operation by exact name (cut at STATS_NAME_MAX bytes); NULL if
+ * absent. STATS_OTHER_NAME finds the overflow entry, unless the target
+ * itself named an operation so (then stats_other finds the overflow). The
+ * pointer stays valid until the next stats_add or stats_free. */
 const struct op_stats *stats_find(const struct stats *st, const char *name);
 
-/* Fills `out` (capacity stats_size()) with pointers to every operation,
- * sorted by total_ns descending, ties by name ascending. Returns the count.
- * Pointers stay valid until the next stats_add or stats_free. */
+/* The STATS_OTHER_NAME entry, or NULL if no sample went over the cap. */
+const struct op_stats *stats_other(const struct stats *st);
+
+/* Fills `out` (capacity stats_size()) with pointers to every entry (the
+ * overflow entry included), sorted by total_ns descending, ties by name
+ * ascending. Returns the count. Pointers stay valid until the next
+ * stats_add or stats_free. */
 size_t stats_sorted(const struct stats *st, const struct op_stats **out);
 
 /* Seed-compatible summary over all operations (seconds). */

@@ -27,7 +27,7 @@ static const struct report_counter test_counters[] = {
 
 static int setup(void **state)
 {
-	*state = stats_new();
+	*state = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
 	return *state ? 0 : -1;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_stats.c - the per-operation statistics table (user/stats.c).
+ * test_stats.c - the per-operation statistics table (user/stats.c), its cap on
+ * distinct names and the overflow entry.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,7 +21,7 @@
 
 static int setup(void **state)
 {
-	*state = stats_new();
+	*state = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
 	return *state ? 0 : -1;
 }
 
@@ -283,12 +284,14 @@ static void names_are_matched_as_exact_bytes(void **state)
 	assert_null(stats_find(st, "a"));
 }
 
-static void table_grows_without_limit_and_keeps_every_name(void **state)
+static void table_grows_up_to_its_cap_and_keeps_every_name(void **state)
 {
-	struct stats *st = *state;
 	enum { N = 20000 };
+	struct stats *st = stats_new(N);
 	char name[32];
 
+	(void)state;
+	assert_non_null(st);
 	for (unsigned i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "op-%u", i);
 		add(st, name, i + 1, 0);
@@ -296,6 +299,8 @@ static void table_grows_without_limit_and_keeps_every_name(void **state)
 			add(st, name, i + 1, 0);
 	}
 	assert_int_equal(stats_size(st), N);
+	assert_null(stats_other(st));
+	assert_int_equal(stats_over_limit(st), 0);
 	for (unsigned i = 0; i < N; i++) {
 		const struct op_stats *op;
 
@@ -305,6 +310,98 @@ static void table_grows_without_limit_and_keeps_every_name(void **state)
 		assert_int_equal(op->count, i % 3 == 0 ? 2 : 1);
 		assert_int_equal(op->total_ns, (uint64_t)(i + 1) * op->count);
 	}
+	stats_free(st);
+}
+
+static void names_beyond_the_cap_go_to_other_operations_and_are_counted(void **state)
+{
+	struct stats *st = stats_new(3);
+	struct op_sample open = { .unfinished = true };
+	const struct op_stats *other, *out[4];
+	struct stats_summary sum;
+
+	(void)state;
+	add(st, "a", 100 * MS, 0);
+	add(st, "b", 200 * MS, MIB);
+	add(st, "c", 300 * MS, 0);
+	assert_null(stats_other(st));
+	add(st, "d", 400 * MS, 2 * MIB);
+	add(st, "e", 500 * MS, -MIB);
+	add(st, "d", 600 * MS, 0);
+	assert_int_equal(stats_add(st, "f", &open), 0);
+	add(st, "a", 700 * MS, 0); /* a name kept stays its own */
+	assert_int_equal(stats_size(st), 4);
+	assert_int_equal(stats_over_limit(st), 4);
+	other = stats_other(st);
+	assert_non_null(other);
+	assert_ptr_equal(stats_find(st, STATS_OTHER_NAME), other);
+	assert_string_equal(other->name, "[other operations]");
+	assert_int_equal(other->count, 3);
+	assert_int_equal(other->unfinished, 1);
+	assert_int_equal(other->total_ns, 1500 * MS);
+	assert_int_equal(other->min_ns, 400 * MS);
+	assert_int_equal(other->max_ns, 600 * MS);
+	assert_int_equal(other->sum_mem_delta, MIB);
+	assert_int_equal(other->max_mem_delta, 2 * MIB);
+	assert_int_equal(histogram_count(&other->hist), 3);
+	assert_null(stats_find(st, "d"));
+	assert_int_equal(find(st, "a")->count, 2);
+	/* Nothing is lost: the summary counts every sample. */
+	stats_summarize(st, &sum);
+	assert_int_equal(sum.total_operations, 7);
+	assert_float_equal(sum.total_time, 2.8, 1e-12);
+	assert_int_equal(sum.unfinished, 1);
+	assert_int_equal(stats_sorted(st, out), 4);
+	assert_ptr_equal(out[0], other); /* by total time, like any operation */
+	assert_string_equal(out[1]->name, "a");
+	stats_free(st);
+}
+
+static void a_target_operation_named_like_the_overflow_stays_apart(void **state)
+{
+	struct stats *st = stats_new(1);
+	const struct op_stats *own;
+
+	(void)state;
+	add(st, STATS_OTHER_NAME, 100 * MS, 0);
+	add(st, "x", 200 * MS, 0);
+	assert_int_equal(stats_size(st), 2);
+	own = find(st, STATS_OTHER_NAME);
+	assert_ptr_not_equal(own, stats_other(st));
+	assert_int_equal(own->total_ns, 100 * MS);
+	assert_int_equal(stats_other(st)->total_ns, 200 * MS);
+	assert_int_equal(stats_over_limit(st), 1);
+	stats_free(st);
+}
+
+static void a_cap_of_zero_keeps_one_name(void **state)
+{
+	struct stats *st = stats_new(0);
+
+	(void)state;
+	add(st, "a", 1, 0);
+	add(st, "b", 2, 0);
+	assert_int_equal(find(st, "a")->count, 1);
+	assert_int_equal(stats_other(st)->count, 1);
+	stats_free(st);
+}
+
+static void names_are_cut_at_63_bytes_as_bpf_cuts_them(void **state)
+{
+	struct stats *st = *state;
+	char a[100], b[100];
+
+	memset(a, 'n', sizeof(a) - 1);
+	a[sizeof(a) - 1] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[80] = 'X'; /* differs after byte 63 only */
+	add(st, a, 1, 0);
+	add(st, b, 2, 0);
+	assert_int_equal(stats_size(st), 1);
+	assert_int_equal(strlen(find(st, a)->name), STATS_NAME_MAX);
+	assert_int_equal(find(st, b)->count, 2);
+	a[STATS_NAME_MAX] = '\0';
+	assert_int_equal(find(st, a)->total_ns, 3);
 }
 
 static void sorted_is_by_total_time_descending_ties_by_name(void **state)
@@ -385,7 +482,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(max_depth_is_the_deepest_finished_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_are_copied_not_referenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_are_matched_as_exact_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(table_grows_without_limit_and_keeps_every_name, setup,
+		cmocka_unit_test(table_grows_up_to_its_cap_and_keeps_every_name),
+		cmocka_unit_test(names_beyond_the_cap_go_to_other_operations_and_are_counted),
+		cmocka_unit_test(a_target_operation_named_like_the_overflow_stays_apart),
+		cmocka_unit_test(a_cap_of_zero_keeps_one_name),
+		cmocka_unit_test_setup_teardown(names_are_cut_at_63_bytes_as_bpf_cuts_them, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(sorted_is_by_total_time_descending_ties_by_name, setup,
 						teardown),

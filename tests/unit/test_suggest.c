@@ -22,7 +22,7 @@
 
 static int setup(void **state)
 {
-	*state = stats_new();
+	*state = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
 	return *state ? 0 : -1;
 }
 
