@@ -18,6 +18,8 @@
  *   PEAK_TO_NET_RATIO              default 2.0, >= 1 = --peak-ratio
  *   MAJOR_FAULTS_PER_OPERATION     default 100 = --major-faults
  *   REGRESSION_FACTOR              default 1.5, >= 1 = --regression-factor
+ *   MAX_OPERATIONS                 default 10000, a whole number in [1, 1e6]
+ *                                  = --max-operations (stats.h)
  * Ranges are those of the flags; anything else is an error naming the key.
  */
 #include <errno.h>
@@ -41,6 +43,7 @@ struct key_def {
 	bool is_bool;
 	double lo, hi; /* valid range of a number */
 	double def;    /* default (booleans: 0 or 1) */
+	bool whole;    /* a number must be whole */
 };
 
 #define NUM(field) offsetof(struct settings, field), false
@@ -59,6 +62,8 @@ static const struct key_def keys[SET__MAX] = {
 	[SET_PEAK_RATIO] = { "PEAK_TO_NET_RATIO", NUM(th.peak_ratio), 1, 1e9, 2.0 },
 	[SET_MAJOR_FAULTS] = { "MAJOR_FAULTS_PER_OPERATION", NUM(th.major_faults), 0, 1e18, 100 },
 	[SET_REGRESSION] = { "REGRESSION_FACTOR", NUM(regression_factor), 1, 1e9, 1.5 },
+	[SET_MAX_OPERATIONS] = { "MAX_OPERATIONS", NUM(max_operations), 1,
+				 STATS_MAX_OPERATIONS_LIMIT, STATS_DEFAULT_MAX_OPERATIONS, true },
 };
 
 static bool *bool_at(struct settings *s, const struct key_def *k)
@@ -89,6 +94,11 @@ int setting_range(enum setting_key k, double *lo, double *hi)
 	*lo = keys[k].lo;
 	*hi = keys[k].hi;
 	return 0;
+}
+
+bool setting_is_whole(enum setting_key k)
+{
+	return (int)k >= 0 && k < SET__MAX && keys[k].whole;
 }
 
 double *setting_number(struct settings *s, enum setting_key k)
@@ -162,9 +172,11 @@ static int apply_key(const char *path, const char *name, struct json_object *val
 		}
 		*bool_at(s, &keys[i]) = json_object_get_boolean(val);
 	} else {
-		if (!json_number(val, &v) || !isfinite(v) || v < keys[i].lo || v > keys[i].hi) {
-			snprintf(what, sizeof(what), "MONITORING.%s: expected a number in [%g, %g]",
-				 name, keys[i].lo, keys[i].hi);
+		if (!json_number(val, &v) || !isfinite(v) || v < keys[i].lo || v > keys[i].hi ||
+		    (keys[i].whole && v != floor(v))) {
+			snprintf(what, sizeof(what), "MONITORING.%s: expected a %s in [%g, %g]",
+				 name, keys[i].whole ? "whole number" : "number", keys[i].lo,
+				 keys[i].hi);
 			config_error(err, errlen, path, what, val);
 			return -1;
 		}

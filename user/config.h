@@ -23,6 +23,7 @@ struct settings {
 	bool metrics;             /* ENABLE_METRICS: accepted, no effect (no endpoint yet) */
 	struct thresholds th;
 	double regression_factor; /* REGRESSION_FACTOR: avg_time ratio that regresses */
+	double max_operations;    /* MAX_OPERATIONS: distinct names kept (stats.h), whole */
 };
 
 /* One bit per setting, for "given on the command line" and "found in the
@@ -30,7 +31,7 @@ struct settings {
 enum setting_key {
 	SET_PROFILING, SET_METRICS, SET_SLOW, SET_MEMORY, SET_BATCH, SET_CLEANUP,
 	SET_WAIT, SET_TRANSIENT, SET_PEAK_RATIO, SET_MAJOR_FAULTS, SET_REGRESSION,
-	SET__MAX
+	SET_MAX_OPERATIONS, SET__MAX
 };
 #define SETTING_BIT(k) (1u << (k))
 
@@ -40,6 +41,9 @@ void settings_default(struct settings *s);
 /* The valid range of a numeric setting (inclusive); flags and files share
  * it. Returns 0, or -1 for a boolean setting. */
 int setting_range(enum setting_key k, double *lo, double *hi);
+
+/* True if numeric setting k takes whole numbers only (MAX_OPERATIONS). */
+bool setting_is_whole(enum setting_key k);
 
 /* Reads path's MONITORING object into s, over s's current values, and sets
  * in *found the bit of every key present. On error returns -1 and writes one

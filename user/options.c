@@ -36,7 +36,7 @@ static const char doc[] =
 	"  BATCH_PROCESSING_SECONDS (2.0), MEMORY_CLEANUP_MB (50.0),\n"
 	"  PARALLEL_WAIT_FRACTION (0.5), TRANSIENT_MEMORY_MB (50.0),\n"
 	"  PEAK_TO_NET_RATIO (2.0), MAJOR_FAULTS_PER_OPERATION (100),\n"
-	"  REGRESSION_FACTOR (1.5). Flags override the file.\n"
+	"  REGRESSION_FACTOR (1.5), MAX_OPERATIONS (10000). Flags override the file.\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  etltrace -p 1234                 trace PID 1234 until Ctrl-C or its exit\n"
@@ -98,6 +98,9 @@ static const struct argp_option opts[] = {
 	{ "no-resources", OPT_NO_RES, NULL, 0,
 	  "Do not collect CPU time, page faults and I/O per operation", 0 },
 	{ "ringbuf-mb", OPT_RINGBUF, "MB", 0, "Ring buffer size, power of two (default 16)", 0 },
+	{ "max-operations", OPT_SETTING + SET_MAX_OPERATIONS, "N", 0,
+	  "Keep at most N distinct operation names (1-1000000); samples of others are "
+	  "reported together as [other operations] (MAX_OPERATIONS, 10000)", 0 },
 	{ "verbose", 'v', NULL, 0, "More diagnostics on stderr (-vvv: libbpf's too)", 0 },
 	{ NULL, 0, NULL, 0, "Thresholds (file key in parentheses):", 1 },
 	SETTING_OPT(SET_SLOW, "slow-threshold", "SECONDS",
@@ -169,9 +172,12 @@ static void parse_setting(struct argp_state *state, struct parse_ctx *c, int key
 	enum setting_key k = (enum setting_key)(key - OPT_SETTING);
 	double *dst = setting_number(&c->o->set, k), lo = 0, hi = 0;
 
-	if (!dst || setting_range(k, &lo, &hi) || parse_double(arg, lo, hi, dst)) {
-		argp_failure(state, ETL_EXIT_USAGE, 0, "invalid --%s '%s': expected a number in [%g, %g]",
-			     setting_flag(table, key), arg, lo, hi);
+	bool whole = setting_is_whole(k);
+
+	if (!dst || setting_range(k, &lo, &hi) || parse_double(arg, lo, hi, dst) ||
+	    (whole && *dst != floor(*dst))) {
+		argp_failure(state, ETL_EXIT_USAGE, 0, "invalid --%s '%s': expected a %s in [%g, %g]",
+			     setting_flag(table, key), arg, whole ? "whole number" : "number", lo, hi);
 		return;
 	}
 	c->given |= SETTING_BIT(k);

@@ -403,7 +403,7 @@ int session_run(const struct options *o)
 		perf_ops_free(&s.base);
 		return rc;
 	}
-	s.stats = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
+	s.stats = stats_new((size_t)o->set.max_operations);
 	if (!s.stats || setup_signals(&s)) {
 		diag("cannot set up: %s", strerror(errno));
 		rc = ETL_EXIT_FAILURE;

@@ -86,6 +86,9 @@ static void defaults_are_the_seeds(void **state)
 	assert_true(s.th.slow_seconds == 2.0);
 	assert_true(s.th.memory_mb == 100.0);
 	assert_true(s.regression_factor == 1.5);
+	assert_true(s.max_operations == 10000);
+	assert_true(setting_is_whole(SET_MAX_OPERATIONS));
+	assert_false(setting_is_whole(SET_SLOW));
 	assert_int_equal(setting_range(SET_WAIT, &lo, &hi), 0);
 	assert_true(lo == 0 && hi == 1);
 	assert_int_equal(setting_range(SET_PROFILING, &lo, &hi), -1);
@@ -127,7 +130,8 @@ static void etltraces_own_keys_are_read(void **state)
 		" \"BATCH_PROCESSING_SECONDS\": 1, \"MEMORY_CLEANUP_MB\": 200,\n"
 		" \"PARALLEL_WAIT_FRACTION\": 0.9, \"TRANSIENT_MEMORY_MB\": 10,\n"
 		" \"PEAK_TO_NET_RATIO\": 3, \"MAJOR_FAULTS_PER_OPERATION\": 5,\n"
-		" \"REGRESSION_FACTOR\": 2.5}}", 0), &s, &found, err, sizeof(err)), 0);
+		" \"REGRESSION_FACTOR\": 2.5, \"MAX_OPERATIONS\": 500}}", 0), &s, &found, err,
+		sizeof(err)), 0);
 	assert_true(s.th.batch_seconds == 1.0);
 	assert_true(s.th.cleanup_mb == 200.0);
 	assert_true(s.th.wait_fraction == 0.9);
@@ -135,7 +139,8 @@ static void etltraces_own_keys_are_read(void **state)
 	assert_true(s.th.peak_ratio == 3.0);
 	assert_true(s.th.major_faults == 5.0);
 	assert_true(s.regression_factor == 2.5);
-	assert_int_equal(__builtin_popcount(found), 7);
+	assert_true(s.max_operations == 500);
+	assert_int_equal(__builtin_popcount(found), 8);
 }
 
 static void an_empty_monitoring_object_keeps_the_defaults(void **state)
@@ -257,6 +262,14 @@ static void out_of_range_numbers_are_errors_naming_the_key(void **state)
 		     "REGRESSION_FACTOR: expected a number in [1, 1e+09]");
 	expect_error(f, "{\"MONITORING\": {\"PEAK_TO_NET_RATIO\": 0}}", 0,
 		     "PEAK_TO_NET_RATIO: expected a number in [1, 1e+09]");
+	expect_error(f, "{\"MONITORING\": {\"MAX_OPERATIONS\": 0}}", 0,
+		     "MAX_OPERATIONS: expected a whole number in [1, 1e+06], got 0");
+	expect_error(f, "{\"MONITORING\": {\"MAX_OPERATIONS\": 2.5}}", 0,
+		     "MAX_OPERATIONS: expected a whole number in [1, 1e+06], got 2.5");
+	expect_error(f, "{\"MONITORING\": {\"MAX_OPERATIONS\": 1000001}}", 0,
+		     "MAX_OPERATIONS: expected a whole number in [1, 1e+06]");
+	expect_error(f, "{\"MONITORING\": {\"MAX_OPERATIONS\": \"10\"}}", 0,
+		     "MAX_OPERATIONS: expected a whole number");
 }
 
 /* options_parse in a child (argp exits on usage errors): returns its exit

@@ -153,6 +153,35 @@ static void thresholds_out_of_range_are_usage_errors(void **state)
 	}
 }
 
+static int max_ops_default(const struct options *o)
+{
+	return o->set.max_operations == 10000;
+}
+
+static int max_ops_5(const struct options *o)
+{
+	return o->set.max_operations == 5;
+}
+
+static void max_operations_takes_a_whole_number_from_1_to_a_million(void **state)
+{
+	static const char *const bad[] = { "0", "-1", "2.5", "1000001", "1e7", "x", "", "nan" };
+	char *dflt[] = { "etltrace", "-p", "1", NULL };
+	char *five[] = { "etltrace", "--max-operations", "5", "-p", "1", NULL };
+	char *most[] = { "etltrace", "--max-operations=1000000", "-p", "1", NULL };
+
+	(void)state;
+	assert_int_equal(parse(dflt, max_ops_default), 101);
+	assert_int_equal(parse(five, max_ops_5), 101);
+	assert_int_equal(parse(most, nothing), 100);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", "--max-operations", (char *)bad[i], "-p", "1", NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("--max-operations '%s' was accepted", bad[i]);
+	}
+}
+
 static int compare_mode(const struct options *o)
 {
 	return o->mode == MODE_COMPARE && !strcmp(o->compare[0], "a.json") &&
@@ -198,6 +227,7 @@ int main(void)
 		cmocka_unit_test(baseline_flags_are_kept),
 		cmocka_unit_test(every_threshold_has_a_flag),
 		cmocka_unit_test(thresholds_out_of_range_are_usage_errors),
+		cmocka_unit_test(max_operations_takes_a_whole_number_from_1_to_a_million),
 		cmocka_unit_test(compare_takes_two_reports_and_its_options),
 		cmocka_unit_test(a_command_named_compare_runs_after_dashes),
 	};
