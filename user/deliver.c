@@ -6,8 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <json-c/json.h>
-
 #include "diag.h"
 #include "deliver.h"
 #include "names.h"
@@ -86,7 +84,7 @@ static int write_text(void *ctx, FILE *f)
 
 static int write_json(void *ctx, FILE *f)
 {
-	return report_json_print(ctx, f);
+	return report_write_json(ctx, f);
 }
 
 /* One line on stderr naming the first regressions, for CI logs. */
@@ -118,34 +116,27 @@ static void announce(const struct comparison *c, const char *baseline)
 int deliver_report(const struct options *o, struct report_input *in, const struct perf_ops *base,
 		   bool stdout_closed, size_t *nregressions)
 {
-	struct json_object *root = NULL;
 	struct perf_ops cur = { 0 };
 	struct comparison cmp = { 0 };
-	char why[512];
 	int rc = 0;
 
+	/* Both reports are streamed from the statistics (report.h): no copy of
+	 * the whole report is ever built, so writing it costs little memory. */
 	*nregressions = 0;
 	in->cmp = NULL;
-	if (report_build_json(in, &root)) {
-		fputs("etltrace: out of memory while building the report\n", stderr);
-		return ETL_EXIT_FAILURE;
-	}
 	if (base) {
-		if (perf_ops_from_json(root, &cur, why, sizeof(why)) ||
-		    comparison_build(base, &cur, o->set.regression_factor, &cmp) ||
-		    comparison_add_json(&cmp, root)) {
+		if (report_perf_ops(in, &cur) ||
+		    comparison_build(base, &cur, o->set.regression_factor, &cmp)) {
 			fputs("etltrace: out of memory while comparing with the baseline\n", stderr);
 			rc = ETL_EXIT_FAILURE;
 			goto cleanup;
 		}
 		in->cmp = &cmp;
 	}
-	if (o->format == FORMAT_JSON)
-		rc = deliver_file(o->output, "the report", stdout_closed, write_json, root);
-	else
-		rc = deliver_file(o->output, "the report", stdout_closed, write_text, in);
+	rc = deliver_file(o->output, "the report", stdout_closed,
+			  o->format == FORMAT_JSON ? write_json : write_text, in);
 	if (o->save_baseline)
-		rc = deliver_file(o->save_baseline, "the baseline", false, write_json, root) ?: rc;
+		rc = deliver_file(o->save_baseline, "the baseline", false, write_json, in) ?: rc;
 	if (cmp.nregressions)
 		announce(&cmp, o->baseline);
 	*nregressions = cmp.nregressions;
@@ -153,6 +144,5 @@ cleanup:
 	in->cmp = NULL;
 	comparison_free(&cmp);
 	perf_ops_free(&cur);
-	json_object_put(root);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "stats.h"
 
 struct comparison;  /* baseline.h */
+struct perf_ops;    /* baseline.h */
 struct json_object; /* json-c */
 
 /* Thresholds behind recommendations and suggestions (defaults and their
@@ -87,17 +88,21 @@ int suggestions_build(const struct report_input *in, struct suggestion **out);
 void suggestions_free(struct suggestion *s, size_t n);
 
 /* Writes the report as JSON (seed keys and nesting, plus extra keys) to f;
- * the keys, units and name handling are described in report_json.c.
- * Returns 0, or a negative errno (-EIO when writing fails, -ENOMEM,
- * -EINVAL for a NULL argument). */
+ * the keys, units and name handling are described in report_json.c. It is
+ * streamed: the memory it takes is one operation's values plus a few
+ * pointers and the key of each operation, never a tree of the whole report.
+ * Returns 0, or a negative errno (-EIO when writing fails, -ENOMEM, -EINVAL
+ * for a NULL argument); on error, part of the report may have been written. */
 int report_write_json(const struct report_input *in, FILE *f);
 
-/* The JSON report as a tree (what report_write_json writes), in *out for
- * the caller to json_object_put(). Returns 0, -ENOMEM or -EINVAL. */
-int report_build_json(const struct report_input *in, struct json_object **out);
+/* The operations as a comparison reads them from report_write_json's output
+ * (perf_ops_from_json would give the same): JSON keys in report order,
+ * avg_time rounded as written, count. Freed with perf_ops_free. Returns 0,
+ * -ENOMEM or -EINVAL. */
+int report_perf_ops(const struct report_input *in, struct perf_ops *out);
 
-/* Writes a tree from report_build_json (pretty-printed, then a newline) to
- * f. Returns 0, -EIO or -ENOMEM. */
+/* Writes a JSON tree (pretty-printed, then a newline) to f, as
+ * report_write_json lays out the report. Returns 0, -EIO or -ENOMEM. */
 int report_json_print(struct json_object *root, FILE *f);
 
 /* Adds a comparison to a JSON object (a report, or compare's output):
@@ -112,8 +117,9 @@ int comparison_add_json(const struct comparison *c, struct json_object *root);
  * Returns 0, -EIO or -ENOMEM. */
 int comparison_write_text(const struct comparison *c, FILE *f);
 
-/* Writes the aligned text report to f (layout in report_text.c). Returns 0
- * or a negative errno (-EIO when writing fails, -ENOMEM, -EINVAL). */
+/* Writes the aligned text report to f (layout in report_text.c), streamed
+ * like report_write_json. Returns 0 or a negative errno (-EIO when writing
+ * fails, -ENOMEM, -EINVAL); on error, part of it may have been written. */
 int report_write_text(const struct report_input *in, FILE *f);
 
 #endif /* ETLTRACE_REPORT_H */

@@ -23,14 +23,22 @@
  * has one {"suggestion", "rule", "operation", "evidence"} per operation and
  * rule that fired. With --baseline, "regressions" and "comparison" follow
  * (report_compare.c).
+ *
+ * The report is streamed (json_stream, jsonfmt.h): each value is built,
+ * written and freed in turn, so writing it needs memory for one operation's
+ * values, the sorted list of operations and the set of keys already used,
+ * never a tree of the whole report. The output is byte for byte what json-c
+ * would print for that tree.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
+#include "baseline.h"
 #include "histogram.h"
 #include "jsonfmt.h"
 #include "names.h"
@@ -42,328 +50,409 @@
 #define MB_DECIMALS 3
 #define RATE_DECIMALS 3
 
-static int put_u64(struct json_object *obj, const char *key, uint64_t v)
+static void put_u64(struct json_stream *js, const char *key, uint64_t v)
 {
-	return json_put(obj, key, json_object_new_uint64(v));
+	json_stream_u64(js, key, v);
 }
 
-static int put_sec_ns(struct json_object *obj, const char *key, double ns)
+static void put_sec_ns(struct json_stream *js, const char *key, double ns)
 {
-	return json_put(obj, key, json_fixed(ns / 1e9, SEC_DECIMALS));
+	json_stream_fixed(js, key, ns / 1e9, SEC_DECIMALS);
 }
 
-static int put_mb(struct json_object *obj, const char *key, double bytes)
+static void put_mb(struct json_stream *js, const char *key, double bytes)
 {
-	return json_put(obj, key, json_fixed(bytes / BYTES_PER_MB, MB_DECIMALS));
+	json_stream_fixed(js, key, bytes / BYTES_PER_MB, MB_DECIMALS);
 }
 
-/* Adds the percentiles and the histogram of op. Returns 0 or -ENOMEM. */
-static int distribution_fields(struct json_object *o, const struct op_stats *op)
+/* Writes the percentiles and the histogram of op. */
+static void distribution_fields(struct json_stream *js, const struct op_stats *op)
 {
-	struct json_object *arr = json_object_new_array();
 	struct histogram_bucket b;
 	size_t cursor = 0;
-	int err = 0;
 
-	err = err ?: put_sec_ns(o, "p50_time", (double)histogram_percentile(&op->hist, 50));
-	err = err ?: put_sec_ns(o, "p90_time", (double)histogram_percentile(&op->hist, 90));
-	err = err ?: put_sec_ns(o, "p99_time", (double)histogram_percentile(&op->hist, 99));
-	if (!arr)
-		err = -ENOMEM;
-	while (!err && histogram_next(&op->hist, &cursor, &b)) {
-		struct json_object *bucket = json_object_new_object();
-
-		if (!bucket) {
-			err = -ENOMEM;
-			break;
-		}
-		err = json_put(bucket, "le", json_fixed((double)b.le / 1e9, LE_DECIMALS));
-		err = err ?: put_u64(bucket, "count", b.count);
-		if (err)
-			json_object_put(bucket);
-		else
-			err = json_append(arr, bucket);
+	put_sec_ns(js, "p50_time", (double)histogram_percentile(&op->hist, 50));
+	put_sec_ns(js, "p90_time", (double)histogram_percentile(&op->hist, 90));
+	put_sec_ns(js, "p99_time", (double)histogram_percentile(&op->hist, 99));
+	json_stream_open(js, "histogram", '[');
+	while (!js->err && histogram_next(&op->hist, &cursor, &b)) {
+		json_stream_open(js, NULL, '{');
+		json_stream_fixed(js, "le", (double)b.le / 1e9, LE_DECIMALS);
+		put_u64(js, "count", b.count);
+		json_stream_close(js, '}');
 	}
-	if (err) {
-		json_object_put(arr);
-		return err;
-	}
-	return json_put(o, "histogram", arr);
+	json_stream_close(js, ']');
 }
 
-/* Fills `o` with one operation's fields. Operations with no finished sample
- * (count 0) get zeros. cpu_time/off_cpu_time cover only the samples that had
+/* The mean duration of op's finished samples in ns (0 with none). */
+static double avg_ns(const struct op_stats *op)
+{
+	return (double)op->total_ns / (op->count ? (double)op->count : 1.0);
+}
+
+/* Writes one operation's fields. Operations with no finished sample (count
+ * 0) get zeros. cpu_time/off_cpu_time cover only the samples that had
  * resources: off_cpu_time = their summed duration - cpu_time, clamped at 0.
  * records_per_second = records / duration of the samples carrying a count
- * (0 if that duration is 0). Returns 0 or -ENOMEM. */
-static int op_fields(struct json_object *o, const struct op_stats *op)
+ * (0 if that duration is 0). */
+static void op_fields(struct json_stream *js, const struct op_stats *op)
 {
 	double n = op->count ? (double)op->count : 1.0;
 	bool any = op->count > 0;
-	int err = 0;
 
-	err = err ?: put_u64(o, "count", op->count);
-	err = err ?: put_sec_ns(o, "total_time", (double)op->total_ns);
-	err = err ?: put_sec_ns(o, "avg_time", (double)op->total_ns / n);
-	err = err ?: put_sec_ns(o, "min_time", any ? (double)op->min_ns : 0.0);
-	err = err ?: put_sec_ns(o, "max_time", any ? (double)op->max_ns : 0.0);
-	err = err ?: put_mb(o, "avg_memory_delta", (double)op->sum_mem_delta / n);
-	err = err ?: put_mb(o, "max_memory_delta", any ? (double)op->max_mem_delta : 0.0);
-	err = err ?: put_u64(o, "unfinished", op->unfinished);
-	err = err ?: put_mb(o, "avg_peak_memory_delta", (double)op->sum_peak_delta / n);
-	err = err ?: put_mb(o, "max_peak_memory_delta", any ? (double)op->max_peak_delta : 0.0);
-	err = err ?: put_u64(o, "max_depth", op->max_depth);
-	err = err ?: distribution_fields(o, op);
+	put_u64(js, "count", op->count);
+	put_sec_ns(js, "total_time", (double)op->total_ns);
+	put_sec_ns(js, "avg_time", avg_ns(op));
+	put_sec_ns(js, "min_time", any ? (double)op->min_ns : 0.0);
+	put_sec_ns(js, "max_time", any ? (double)op->max_ns : 0.0);
+	put_mb(js, "avg_memory_delta", (double)op->sum_mem_delta / n);
+	put_mb(js, "max_memory_delta", any ? (double)op->max_mem_delta : 0.0);
+	put_u64(js, "unfinished", op->unfinished);
+	put_mb(js, "avg_peak_memory_delta", (double)op->sum_peak_delta / n);
+	put_mb(js, "max_peak_memory_delta", any ? (double)op->max_peak_delta : 0.0);
+	put_u64(js, "max_depth", op->max_depth);
+	distribution_fields(js, op);
 	if (op->resource_samples > 0) {
 		uint64_t off = op->resource_ns > op->cpu_ns ? op->resource_ns - op->cpu_ns : 0;
 
-		err = err ?: put_sec_ns(o, "cpu_time", (double)op->cpu_ns);
-		err = err ?: put_sec_ns(o, "off_cpu_time", (double)off);
-		err = err ?: put_u64(o, "minor_faults", op->min_flt);
-		err = err ?: put_u64(o, "major_faults", op->maj_flt);
-		err = err ?: put_u64(o, "read_bytes", op->read_bytes);
-		err = err ?: put_u64(o, "write_bytes", op->write_bytes);
+		put_sec_ns(js, "cpu_time", (double)op->cpu_ns);
+		put_sec_ns(js, "off_cpu_time", (double)off);
+		put_u64(js, "minor_faults", op->min_flt);
+		put_u64(js, "major_faults", op->maj_flt);
+		put_u64(js, "read_bytes", op->read_bytes);
+		put_u64(js, "write_bytes", op->write_bytes);
 	}
 	if (op->record_samples > 0) {
 		double secs = (double)op->records_ns / 1e9;
 
-		err = err ?: put_u64(o, "records", op->records);
-		err = err ?: json_put(o, "records_per_second",
-				      json_fixed(secs > 0 ? (double)op->records / secs : 0.0,
-						 RATE_DECIMALS));
+		put_u64(js, "records", op->records);
+		json_stream_fixed(js, "records_per_second",
+				  secs > 0 ? (double)op->records / secs : 0.0, RATE_DECIMALS);
 	}
-	return err;
 }
 
-/* Returns a malloc'd key for `raw` not yet present in `ops`, or NULL. */
-static char *unique_key(struct json_object *ops, const char *raw)
+/* Sets of keys used so far are json-c objects whose members are null. */
+static bool set_has(struct json_object *set, const char *s)
+{
+	return json_object_object_get_ex(set, s, NULL);
+}
+
+/* Returns 0 or -ENOMEM. */
+static int set_add(struct json_object *set, const char *s)
+{
+	return json_object_object_add(set, s, NULL) < 0 ? -ENOMEM : 0;
+}
+
+/* Returns a malloc'd key for `raw` not yet in `keys`, and adds it there; NULL
+ * on ENOMEM. Keys are given in report order, so a key that had to change
+ * ("#2", ...) is always the later operation's. */
+static char *unique_key(struct json_object *keys, const char *raw)
 {
 	char *base = name_to_utf8(raw), *key = NULL;
 
 	if (!base)
 		return NULL;
-	if (!json_object_object_get_ex(ops, base, NULL))
-		return base;
-	for (unsigned long i = 2;; i++) {
+	if (!set_has(keys, base)) {
+		key = base;
+		base = NULL;
+	}
+	for (unsigned long i = 2; !key; i++) {
 		if (asprintf(&key, "%s#%lu", base, i) < 0) {
 			key = NULL;
 			break;
 		}
-		if (!json_object_object_get_ex(ops, key, NULL))
-			break;
-		free(key);
+		if (set_has(keys, key)) {
+			free(key);
+			key = NULL;
+		}
 	}
 	free(base);
+	if (key && set_add(keys, key)) {
+		free(key);
+		key = NULL;
+	}
 	return key;
 }
 
-static int add_operation(struct json_object *ops, const struct op_stats *op)
+/* True when every operation's key is its name as it is: every name is
+ * valid UTF-8 (name_to_utf8 keeps it) and no two are alike - names in the
+ * table are distinct, and only a target's own STATS_OTHER_NAME can equal the
+ * overflow entry's. Then unique_key would never change one, and no set of
+ * keys is needed. */
+static bool keys_are_names(const struct stats *st, const struct op_stats **ops, size_t n,
+			   int *err)
 {
-	struct json_object *o = json_object_new_object();
-	char *key = unique_key(ops, op->name), *shown = NULL;
-	int err = 0;
+	const struct op_stats *other = stats_other(st);
 
-	if (!o || !key) {
-		err = -ENOMEM;
-		goto cleanup;
+	*err = 0;
+	if (other && stats_find(st, STATS_OTHER_NAME) != other)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char *utf8 = name_to_utf8(ops[i]->name);
+		bool same = utf8 && strcmp(utf8, ops[i]->name) == 0;
+
+		free(utf8);
+		if (!utf8)
+			*err = -ENOMEM;
+		if (!same)
+			return false;
 	}
-	err = op_fields(o, op);
-	if (!err && strcmp(key, op->name) != 0) {
+	return true;
+}
+
+/* The key of each operation in turn, in report order. */
+struct op_keys {
+	struct json_object *used; /* set of the keys given; NULL if keys are names */
+};
+
+/* Returns 0 or -ENOMEM. */
+static int op_keys_init(struct op_keys *k, const struct stats *st, const struct op_stats **ops,
+			size_t n)
+{
+	int err;
+
+	k->used = NULL;
+	if (keys_are_names(st, ops, n, &err) || err)
+		return err;
+	k->used = json_object_new_object();
+	return k->used ? 0 : -ENOMEM;
+}
+
+/* The next operation's key, malloc'd; NULL on ENOMEM. */
+static char *op_keys_next(struct op_keys *k, const char *name)
+{
+	return k->used ? unique_key(k->used, name) : strdup(name);
+}
+
+static void op_keys_free(struct op_keys *k)
+{
+	json_object_put(k->used);
+}
+
+/* The operations in report order, in a malloc'd array (*out, NULL when
+ * there are none). Returns their number, or -ENOMEM. */
+static ssize_t sorted_ops(const struct stats *st, const struct op_stats ***out)
+{
+	size_t n = stats_size(st);
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	return (ssize_t)stats_sorted(st, *out);
+}
+
+static void write_operation(struct json_stream *js, struct op_keys *keys,
+			    const struct op_stats *op)
+{
+	char *key = op_keys_next(keys, op->name), *shown = NULL;
+
+	if (!key) {
+		json_stream_fail(js, -ENOMEM);
+		return;
+	}
+	json_stream_open(js, key, '{');
+	op_fields(js, op);
+	if (strcmp(key, op->name) != 0) {
 		shown = name_for_terminal(op->name);
-		err = json_put(o, "raw_name", shown ? json_object_new_string(shown) : NULL);
+		json_stream_put(js, "raw_name", shown ? json_object_new_string(shown) : NULL);
 	}
-	if (!err) {
-		err = json_put(ops, key, o);
-		o = NULL; /* owned by ops, or freed by json_put */
-	}
-cleanup:
-	json_object_put(o);
+	json_stream_close(js, '}');
 	free(key);
 	free(shown);
-	return err;
 }
 
-static int add_operations(struct json_object *root, const struct stats *st)
+static void write_operations(struct json_stream *js, const struct stats *st)
 {
-	struct json_object *ops = json_object_new_object();
 	const struct op_stats **sorted = NULL;
-	size_t n = stats_size(st);
-	int err = 0;
+	ssize_t n = sorted_ops(st, &sorted);
+	struct op_keys keys = { 0 };
 
-	if (!ops)
-		return -ENOMEM;
-	if (n > 0) {
-		sorted = calloc(n, sizeof(*sorted));
-		if (!sorted) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		n = stats_sorted(st, sorted);
-	}
-	for (size_t i = 0; i < n && !err; i++)
-		err = add_operation(ops, sorted[i]);
-cleanup:
+	if (n < 0 || op_keys_init(&keys, st, sorted, (size_t)(n > 0 ? n : 0)))
+		json_stream_fail(js, -ENOMEM);
+	json_stream_open(js, "operations", '{');
+	for (ssize_t i = 0; i < n && !js->err; i++)
+		write_operation(js, &keys, sorted[i]);
+	json_stream_close(js, '}');
 	free(sorted);
-	if (err) {
-		json_object_put(ops);
-		return err;
-	}
-	return json_put(root, "operations", ops);
+	op_keys_free(&keys);
 }
 
-static int add_summary(struct json_object *root, const struct report_input *in)
+static void write_summary(struct json_stream *js, const struct report_input *in)
 {
-	struct json_object *o = json_object_new_object();
 	struct stats_summary sum;
-	int err = 0;
 
-	if (!o)
-		return -ENOMEM;
 	stats_summarize(in->stats, &sum);
-	err = err ?: json_put(o, "total_time", json_fixed(sum.total_time, SEC_DECIMALS));
-	err = err ?: put_u64(o, "total_operations", sum.total_operations);
-	err = err ?: json_put(o, "avg_operation_time",
-			      json_fixed(sum.avg_operation_time, SEC_DECIMALS));
-	err = err ?: json_put(o, "wall_time", json_fixed(in->wall_seconds, SEC_DECIMALS));
-	err = err ?: put_u64(o, "unfinished_operations", sum.unfinished);
-	if (err) {
-		json_object_put(o);
-		return err;
-	}
-	return json_put(root, "summary", o);
+	json_stream_open(js, "summary", '{');
+	json_stream_fixed(js, "total_time", sum.total_time, SEC_DECIMALS);
+	put_u64(js, "total_operations", sum.total_operations);
+	json_stream_fixed(js, "avg_operation_time", sum.avg_operation_time, SEC_DECIMALS);
+	json_stream_fixed(js, "wall_time", in->wall_seconds, SEC_DECIMALS);
+	put_u64(js, "unfinished_operations", sum.unfinished);
+	json_stream_close(js, '}');
 }
 
-static int add_recommendations(struct json_object *root, const struct report_input *in)
+static void write_recommendations(struct json_stream *js, const struct report_input *in)
 {
-	struct json_object *arr = json_object_new_array();
 	char **recs = NULL;
-	int n = recommendations_build(in, &recs);
-	int err = n < 0 ? n : 0;
+	int n = js->err ? 0 : recommendations_build(in, &recs);
 
-	if (!arr) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (int i = 0; i < n && !err; i++)
-		err = json_append(arr, json_name(recs[i]));
-	if (!err) {
-		err = json_put(root, "recommendations", arr);
-		arr = NULL;
-	}
-cleanup:
-	json_object_put(arr);
+	if (n < 0)
+		json_stream_fail(js, n);
+	json_stream_open(js, "recommendations", '[');
+	for (int i = 0; i < n; i++)
+		json_stream_put(js, NULL, json_name(recs[i]));
+	json_stream_close(js, ']');
 	recommendations_free(recs, n > 0 ? (size_t)n : 0);
-	return err;
 }
 
-/* True if text is among the first n suggestions' texts. */
-static bool seen_before(const struct suggestion *s, int n, const char *text)
+static void write_suggestion_detail(struct json_stream *js, const struct suggestion *s)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(s[i].text, text))
+	json_stream_open(js, NULL, '{');
+	json_stream_put(js, "suggestion", json_name(s->text));
+	json_stream_put(js, "rule", json_object_new_string(s->rule_name));
+	json_stream_put(js, "operation", json_name(s->op->name));
+	json_stream_put(js, "evidence", json_object_new_string(s->evidence));
+	json_stream_close(js, '}');
+}
+
+/* True if an earlier suggestion (of the first i) has the same text as the
+ * named suggestion s[i]. Texts of different rules never match (each starts
+ * with its rule's words), and a named text holds the operation's name:
+ * names are distinct but for a target's own STATS_OTHER_NAME beside the
+ * overflow entry, so only those need looking back. */
+static bool seen_before(const struct suggestion *s, int i)
+{
+	bool look = strcmp(s[i].op->name, STATS_OTHER_NAME) == 0;
+
+	for (int j = 0; look && j < i; j++) {
+		if (s[j].rule == s[i].rule && !strcmp(s[j].text, s[i].text))
 			return true;
+	}
 	return false;
 }
 
-static int suggestion_detail(struct json_object *details, const struct suggestion *s)
+static void write_suggestions(struct json_stream *js, const struct report_input *in)
 {
-	struct json_object *d = json_object_new_object();
-	int err = d ? 0 : -ENOMEM;
-
-	err = err ?: json_put(d, "suggestion", json_name(s->text));
-	err = err ?: json_put(d, "rule", json_object_new_string(s->rule_name));
-	err = err ?: json_put(d, "operation", json_name(s->op->name));
-	err = err ?: json_put(d, "evidence", json_object_new_string(s->evidence));
-	if (err) {
-		json_object_put(d);
-		return err;
-	}
-	return json_append(details, d);
-}
-
-static int add_suggestions(struct json_object *root, const struct report_input *in)
-{
-	struct json_object *list = json_object_new_array(), *details = json_object_new_array();
 	struct suggestion *sugg = NULL;
-	int n = suggestions_build(in, &sugg);
-	int err = n < 0 ? n : 0;
+	int n = js->err ? 0 : suggestions_build(in, &sugg);
+	bool unnamed_seen[SUGGEST__MAX] = { false };
 
-	if (!list || !details)
-		err = -ENOMEM;
-	for (int i = 0; i < n && !err; i++) {
-		if (!seen_before(sugg, i, sugg[i].text))
-			err = json_append(list, json_name(sugg[i].text));
-		err = err ?: suggestion_detail(details, &sugg[i]);
+	if (n < 0)
+		json_stream_fail(js, n);
+	json_stream_open(js, "suggestions", '[');
+	for (int i = 0; i < n && !js->err; i++) {
+		if (!sugg[i].named) { /* one text per unnamed rule */
+			if (unnamed_seen[sugg[i].rule])
+				continue;
+			unnamed_seen[sugg[i].rule] = true;
+		} else if (seen_before(sugg, i)) {
+			continue;
+		}
+		json_stream_put(js, NULL, json_name(sugg[i].text));
 	}
-	if (!err) {
-		err = json_put(root, "suggestions", list);
-		list = NULL; /* owned by root, or freed */
-	}
-	if (!err) {
-		err = json_put(root, "suggestion_details", details);
-		details = NULL;
-	}
-	json_object_put(list);
-	json_object_put(details);
+	json_stream_close(js, ']');
+	json_stream_open(js, "suggestion_details", '[');
+	for (int i = 0; i < n && !js->err; i++)
+		write_suggestion_detail(js, &sugg[i]);
+	json_stream_close(js, ']');
 	suggestions_free(sugg, n > 0 ? (size_t)n : 0);
-	return err;
 }
 
-static int add_pids(struct json_object *root, const struct report_input *in)
+static void write_pids(struct json_stream *js, const struct report_input *in)
 {
-	struct json_object *arr = json_object_new_array();
-	int err = arr ? 0 : -ENOMEM;
+	json_stream_open(js, "pids", '[');
+	for (size_t i = 0; i < in->npids; i++)
+		json_stream_put(js, NULL, json_object_new_int64(in->pids[i]));
+	json_stream_close(js, ']');
+}
 
-	for (size_t i = 0; i < in->npids && !err; i++)
-		err = json_append(arr, json_object_new_int64(in->pids[i]));
-	if (err) {
-		json_object_put(arr);
-		return err;
+static void write_counters(struct json_stream *js, const struct report_input *in)
+{
+	json_stream_open(js, "counters", '{');
+	for (size_t i = 0; i < in->ncounters; i++)
+		put_u64(js, in->counters[i].key, in->counters[i].value);
+	json_stream_close(js, '}');
+}
+
+/* The members comparison_add_json makes, written in its order. */
+static void write_comparison(struct json_stream *js, const struct comparison *c)
+{
+	struct json_object *tmp = json_object_new_object();
+
+	if (!tmp || comparison_add_json(c, tmp)) {
+		json_stream_fail(js, -ENOMEM);
+	} else {
+		json_object_object_foreach(tmp, key, val)
+			json_stream_put(js, key, json_object_get(val));
 	}
-	return json_put(root, "pids", arr);
+	json_object_put(tmp);
 }
 
-static int add_counters(struct json_object *root, const struct report_input *in)
+int report_write_json(const struct report_input *in, FILE *f)
 {
-	struct json_object *o = json_object_new_object();
-	int err = 0;
+	struct json_stream js;
 
-	if (!o)
-		return -ENOMEM;
-	for (size_t i = 0; i < in->ncounters && !err; i++)
-		err = put_u64(o, in->counters[i].key, in->counters[i].value);
-	if (err) {
-		json_object_put(o);
-		return err;
-	}
-	return json_put(root, "counters", o);
+	if (!in || !f)
+		return -EINVAL;
+	json_stream_begin(&js, f);
+	json_stream_open(&js, NULL, '{');
+	write_summary(&js, in);
+	write_operations(&js, in->stats);
+	write_recommendations(&js, in);
+	write_suggestions(&js, in);
+	write_pids(&js, in);
+	write_counters(&js, in);
+	if (in->cmp)
+		write_comparison(&js, in->cmp);
+	json_stream_close(&js, '}');
+	return json_stream_end(&js);
 }
 
-int report_build_json(const struct report_input *in, struct json_object **out)
+int report_perf_ops(const struct report_input *in, struct perf_ops *out)
 {
-	struct json_object *root;
+	const struct op_stats **sorted = NULL;
+	struct op_keys keys = { 0 };
+	ssize_t n;
 	int err = 0;
 
 	if (!in || !out)
 		return -EINVAL;
-	*out = NULL;
-	root = json_object_new_object();
-	if (!root)
-		return -ENOMEM;
-	err = err ?: add_summary(root, in);
-	err = err ?: add_operations(root, in->stats);
-	err = err ?: add_recommendations(root, in);
-	err = err ?: add_suggestions(root, in);
-	err = err ?: add_pids(root, in);
-	err = err ?: add_counters(root, in);
-	if (!err && in->cmp)
-		err = comparison_add_json(in->cmp, root);
-	if (err) {
-		json_object_put(root);
-		return err;
+	memset(out, 0, sizeof(*out));
+	n = sorted_ops(in->stats, &sorted);
+	if (n < 0 || op_keys_init(&keys, in->stats, sorted, (size_t)(n > 0 ? n : 0))) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	*out = root;
-	return 0;
+	out->v = calloc(n ? (size_t)n : 1, sizeof(*out->v));
+	if (!out->v) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (ssize_t i = 0; i < n && !err; i++) {
+		struct perf_op *p = &out->v[out->n];
+		/* The value as written: rounded to the microsecond. */
+		struct json_object *avg = json_fixed(avg_ns(sorted[i]) / 1e9, SEC_DECIMALS);
+
+		p->name = op_keys_next(&keys, sorted[i]->name);
+		if (!avg || !p->name) {
+			free(p->name);
+			err = -ENOMEM;
+		} else {
+			p->avg_time = json_object_get_double(avg);
+			p->count = sorted[i]->count;
+			out->n++;
+		}
+		json_object_put(avg);
+	}
+cleanup:
+	free(sorted);
+	op_keys_free(&keys);
+	if (err)
+		perf_ops_free(out);
+	return err;
 }
 
 int report_json_print(struct json_object *root, FILE *f)
@@ -376,18 +465,4 @@ int report_json_print(struct json_object *root, FILE *f)
 	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) == EOF || ferror(f))
 		return -EIO;
 	return 0;
-}
-
-int report_write_json(const struct report_input *in, FILE *f)
-{
-	struct json_object *root = NULL;
-	int err;
-
-	if (!in || !f)
-		return -EINVAL;
-	err = report_build_json(in, &root);
-	if (!err)
-		err = report_json_print(root, f);
-	json_object_put(root);
-	return err;
 }

@@ -18,6 +18,9 @@
  * samples that carried resources. Cells needing a finished sample (or, for
  * CPU%, such a sample) show "-". Names are left-aligned by display width,
  * numbers right-aligned, two spaces between columns.
+ *
+ * Nothing is kept per operation beyond a pointer: each row is formatted
+ * when needed and freed (report.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -118,12 +121,22 @@ static void print_row(FILE *f, const char *const *row, const size_t *width)
 	fputc('\n', f);
 }
 
-/* Writes the operations table. Returns 0 or -ENOMEM. */
+static void free_row(char **row)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		free(row[c]);
+		row[c] = NULL;
+	}
+}
+
+/* Writes the operations table in two passes over the sorted operations,
+ * one to size the columns and one to print, formatting each row twice
+ * rather than keeping every cell. Returns 0 or -ENOMEM. */
 static int write_table(FILE *f, const struct stats *st)
 {
 	size_t n = stats_size(st), width[NCOLS];
 	const struct op_stats **ops = NULL;
-	char **cells = NULL;
+	char *row[NCOLS] = { 0 };
 	int err = 0;
 
 	if (n == 0) {
@@ -131,32 +144,29 @@ static int write_table(FILE *f, const struct stats *st)
 		return 0;
 	}
 	ops = calloc(n, sizeof(*ops));
-	cells = calloc(n * NCOLS, sizeof(*cells));
-	if (!ops || !cells) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
+	if (!ops)
+		return -ENOMEM;
 	n = stats_sorted(st, ops);
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = strlen(col_header[c]);
 	for (size_t r = 0; r < n && !err; r++) {
-		err = fill_row(&cells[r * NCOLS], ops[r]);
+		err = fill_row(row, ops[r]);
 		for (int c = 0; c < NCOLS && !err; c++) {
-			size_t w = name_display_width(cells[r * NCOLS + c]);
+			size_t w = name_display_width(row[c]);
 
 			if (w > width[c])
 				width[c] = w;
 		}
+		free_row(row);
 	}
-	if (err)
-		goto cleanup;
-	print_row(f, col_header, width);
-	for (size_t r = 0; r < n; r++)
-		print_row(f, (const char *const *)&cells[r * NCOLS], width);
-cleanup:
-	for (size_t i = 0; cells && i < n * NCOLS; i++)
-		free(cells[i]);
-	free(cells);
+	if (!err)
+		print_row(f, col_header, width);
+	for (size_t r = 0; r < n && !err; r++) {
+		err = fill_row(row, ops[r]);
+		if (!err)
+			print_row(f, (const char *const *)row, width);
+		free_row(row);
+	}
 	free(ops);
 	return err;
 }

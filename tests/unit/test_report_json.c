@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_report_json.c - the JSON report (user/report_json.c): the seed's keys
- * and values, etltrace's extra keys, hostile names, write failures. Output
- * is parsed back with json-c in strict mode with UTF-8 validation.
+ * and values, etltrace's extra keys, hostile names, write failures, the
+ * streamed layout and the operations a comparison reads. Output is parsed
+ * back with json-c in strict mode with UTF-8 validation.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -591,6 +592,100 @@ static void a_comparison_adds_regressions_and_comparison(void **state)
 	json_object_put(root);
 }
 
+/* A report with everything: hostile and colliding names, resources, records,
+ * suggestions, an unfinished operation. */
+static void add_varied_operations(struct stats *st)
+{
+	static const char *const names[] = { "extract", "a\xff", "a\xfe", "a" FFFD "#2", "a" FFFD,
+					     "x\"\\\n\x1b/" };
+	struct op_sample open = { .unfinished = true };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (uint64_t k = 1; k <= 30; k++) {
+			struct op_sample s = {
+				.duration_ns = k * k * 11 * MS * (i + 1), .mem_delta = (int64_t)k * MIB,
+				.mem_peak_delta = (int64_t)k * 3 * MIB, .cpu_ns = k * MS,
+				.maj_flt = 200, .has_resources = i % 2, .records = k,
+				.has_records = i % 3 == 0, .depth = (uint32_t)i,
+			};
+
+			assert_int_equal(stats_add(st, names[i], &s), 0);
+		}
+	}
+	assert_int_equal(stats_add(st, "open", &open), 0);
+}
+
+static void the_streamed_report_is_what_json_c_prints_for_its_tree(void **state)
+{
+	struct report_input in = input(*state);
+	struct perf_op b[] = { { "extract", 0.01, 3 }, { "gone", 1.0, 1 } };
+	struct perf_ops base = { b, 2 }, cur;
+	struct comparison cmp;
+	char *text, *again;
+	struct json_object *root;
+
+	add_varied_operations(*state);
+	assert_int_equal(report_perf_ops(&in, &cur), 0);
+	assert_int_equal(comparison_build(&base, &cur, 1.5, &cmp), 0);
+	in.cmp = &cmp;
+	text = render(&in);
+	root = parse(text);
+	assert_true(asprintf(&again, "%s\n", json_object_to_json_string_ext(root,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)) > 0);
+	assert_string_equal(text, again);
+	free(again);
+	free(text);
+	json_object_put(root);
+	comparison_free(&cmp);
+	perf_ops_free(&cur);
+}
+
+static void perf_ops_are_what_a_comparison_reads_back_from_the_report(void **state)
+{
+	struct report_input in = input(*state);
+	struct json_object *root;
+	struct perf_ops direct, read;
+	char why[256];
+
+	add_varied_operations(*state);
+	root = report(&in);
+	assert_int_equal(perf_ops_from_json(root, &read, why, sizeof(why)), 0);
+	assert_int_equal(report_perf_ops(&in, &direct), 0);
+	assert_int_equal(direct.n, 7);
+	assert_int_equal(direct.n, read.n);
+	for (size_t i = 0; i < direct.n; i++) {
+		assert_string_equal(direct.v[i].name, read.v[i].name);
+		assert_true(direct.v[i].avg_time == read.v[i].avg_time);
+		assert_int_equal(direct.v[i].count, read.v[i].count);
+	}
+	perf_ops_free(&direct);
+	perf_ops_free(&read);
+	json_object_put(root);
+	assert_int_equal(report_perf_ops(NULL, &direct), -EINVAL);
+}
+
+static void operations_over_the_cap_are_one_operation(void **state)
+{
+	struct stats *st = stats_new(2);
+	struct report_input in = input(st);
+	struct json_object *root, *o;
+
+	(void)state;
+	add(st, "a", 100 * MS, 0);
+	add(st, "b", 100 * MS, 0);
+	add(st, "c", 300 * MS, 0);
+	add(st, "d", 400 * MS, 0);
+	root = report(&in);
+	assert_int_equal(json_object_object_length(get(root, "operations")), 3);
+	o = op(root, "[other operations]");
+	assert_int_equal(json_object_get_int64(get(o, "count")), 2);
+	assert_num(o, "total_time", "0.7");
+	assert_false(json_object_object_get_ex(o, "raw_name", NULL));
+	assert_int_equal(json_object_get_int64(get(get(root, "summary"), "total_operations")), 4);
+	json_object_put(root);
+	stats_free(st);
+}
+
 static void write_failure_returns_eio(void **state)
 {
 	struct report_input in = input(*state);
@@ -636,6 +731,9 @@ int main(void)
 		T(histogram_buckets_are_ascending_non_empty_and_sum_to_count),
 		T(suggestions_list_each_seed_text_once_with_details_per_operation),
 		T(a_comparison_adds_regressions_and_comparison),
+		T(the_streamed_report_is_what_json_c_prints_for_its_tree),
+		T(perf_ops_are_what_a_comparison_reads_back_from_the_report),
+		T(operations_over_the_cap_are_one_operation),
 		T(write_failure_returns_eio),
 		T(null_arguments_are_rejected),
 	};
