@@ -15,6 +15,8 @@
 
 #include "stats.h"
 
+_Static_assert(sizeof(struct op_stats) == 232, "the memory bound in stats.h counts 232 bytes");
+
 #define STATS_MIN_CAP 16
 
 struct slot {

@@ -105,6 +105,59 @@ const struct op_stats *stats_other(const struct stats *st);
  * stats_add or stats_free. */
 size_t stats_sorted(const struct stats *st, const struct op_stats **out);
 
+/*
+ * Memory bound. Counting each allocation as its size plus STATS_ALLOC_SLACK
+ * bytes (glibc's header and rounding take at most 23), a table made with
+ * stats_new(N) never holds more than
+ *
+ *   STATS_MEMORY_BOUND(N) = STATS_FIXED_BYTES + (N + 1) x STATS_ENTRY_MAX_BYTES
+ *
+ * whatever the number of samples or of distinct names: N named entries and
+ * the overflow entry, each at most
+ *
+ *   struct op_stats and its name (232 + 64) + 32 ..................    328
+ *   its histogram's counters, HISTOGRAM_MAX_BYTES + 32 ........... 30,240
+ *   its share of the slot array: fewer than 4N 16-byte slots,
+ *   and 1.5 times that while the array doubles (STATS_SLOT_SHARE) .     96
+ *                                             STATS_ENTRY_MAX_BYTES 30,664
+ *
+ * plus STATS_FIXED_BYTES (32 KiB): struct stats, the smallest slot array,
+ * and one histogram's counters twice while realloc moves them. For the
+ * default N = 10,000: 306.7 MB (292.5 MiB). That needs every operation's
+ * durations spread over all 236 quarter powers of two, from 0 ns to 584
+ * years; durations within one or two powers of two take 128-1,024 bytes of
+ * counters, so 0.5-1.5 KB per name (5-15 MB for 10,000 names).
+ *
+ * Writing a report (report_write_text, report_write_json; one at a time)
+ * adds at most STATS_REPORT_FIXED_BYTES + (N + 1) x STATS_REPORT_ENTRY_BYTES
+ * (20.5 MB for N = 10,000), so STATS_REPORT_BOUND(N) in all (327.3 MB): per
+ * entry a pointer in the sorted list, the set of JSON keys if some name is
+ * not valid UTF-8 (at most ~450 bytes a key), and, the most, the 5
+ * suggestions suggestions_build may make (5 x 48 bytes and two strings of
+ * at most ~120 bytes each: ~1,500 bytes); the fixed part is one operation's
+ * values, name conversions and stdio's buffer. With --baseline, the
+ * baseline's operations and the comparison add about 300 bytes per
+ * operation of either report. Outside these bounds: the ring buffers, and
+ * intake's cache of names read by address (about 100 bytes per distinct
+ * name address resolved by the loader).
+ *
+ * tests/unit/test_memory_bound.c measures the worst case against these
+ * macros: 10,000 names with every histogram at its maximum come within 1%
+ * of STATS_MEMORY_BOUND(10000).
+ */
+#define STATS_ALLOC_SLACK 32u
+#define STATS_SLOT_SHARE 96u
+#define STATS_ENTRY_MAX_BYTES                                                             \
+	(sizeof(struct op_stats) + STATS_NAME_MAX + 1 + HISTOGRAM_MAX_BYTES +              \
+	 2 * STATS_ALLOC_SLACK + STATS_SLOT_SHARE)
+#define STATS_FIXED_BYTES 32768u
+#define STATS_MEMORY_BOUND(n) (STATS_FIXED_BYTES + ((size_t)(n) + 1) * STATS_ENTRY_MAX_BYTES)
+#define STATS_REPORT_FIXED_BYTES 65536u
+#define STATS_REPORT_ENTRY_BYTES 2048u
+#define STATS_REPORT_BOUND(n)                                                             \
+	(STATS_MEMORY_BOUND(n) + STATS_REPORT_FIXED_BYTES +                                \
+	 ((size_t)(n) + 1) * STATS_REPORT_ENTRY_BYTES)
+
 /* Seed-compatible summary over all operations (seconds). */
 struct stats_summary {
 	double total_time;          /* sum of every operation's total_time */
