@@ -10,11 +10,14 @@
  * is a relative error of at most 1%.
  *
  * Memory: the 3,776 buckets (59 ranges of 64) fall into 236 chunks of 16
- * counters (a quarter of a power of two, 128 bytes). A chunk is allocated
- * when a value first falls in it, and the chunks present are packed, in
- * order, in one array. So a histogram holds 128 bytes per quarter power of
- * two its values touched - typically a few hundred bytes - and never more
- * than HISTOGRAM_MAX_BYTES (30,208) whatever was added, beside the struct.
+ * counters (a quarter of a power of two). A chunk is allocated when a value
+ * first falls in it, and the chunks present are packed, in order, in one
+ * array. Counters start 16 bits wide, and all of a histogram's double in
+ * width (to 32, then 64 bits) when one would overflow: a chunk takes 32
+ * bytes, or 64 once a bucket has held 65,535 values, or 128 once one has
+ * held 2^32 - 1. So a histogram of durations within a power of two or two
+ * takes 32-320 bytes, and never more than HISTOGRAM_MAX_BYTES (30,208)
+ * whatever was added, beside the struct.
  */
 #ifndef ETLTRACE_HISTOGRAM_H
 #define ETLTRACE_HISTOGRAM_H
@@ -23,17 +26,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HISTOGRAM_CHUNKS 236   /* chunks of 16 counters */
-#define HISTOGRAM_CHUNK_BYTES (16u * 8u)
-#define HISTOGRAM_MAX_BYTES (HISTOGRAM_CHUNKS * HISTOGRAM_CHUNK_BYTES) /* 30,208 */
+#define HISTOGRAM_CHUNKS 236 /* chunks of 16 counters */
+#define HISTOGRAM_MAX_BYTES (HISTOGRAM_CHUNKS * 16u * 8u) /* 30,208: 64-bit counters */
 
 /* Public so that it can be embedded (struct op_stats); its fields are
  * histogram.c's. All zeros is an empty histogram. */
 struct histogram {
 	uint64_t present[(HISTOGRAM_CHUNKS + 63) / 64]; /* bit c: chunk c is in counts */
-	uint64_t *counts; /* 16 counters per chunk present, in chunk order; malloc'd */
-	uint64_t count;
-	uint64_t min, max; /* meaningful when count > 0 */
+	void *counts;  /* 16 counters per chunk present, in chunk order; malloc'd */
+	uint64_t min, max; /* meaningful once a chunk is present */
+	uint8_t width; /* counters are 2 << width bytes wide */
 };
 
 /* Makes h empty (as all zeros does); it holds no memory yet. */
@@ -45,11 +47,11 @@ void histogram_release(struct histogram *h);
 /* Counts one value. Returns 0, or -ENOMEM with h unchanged. */
 int histogram_add(struct histogram *h, uint64_t v);
 
-/* Bytes of counters h holds on the heap (128 per chunk present), at most
- * HISTOGRAM_MAX_BYTES; the struct itself is not counted. 0 for NULL. */
+/* Bytes of counters h holds on the heap (16 counters per chunk present), at
+ * most HISTOGRAM_MAX_BYTES; the struct itself is not counted. 0 for NULL. */
 size_t histogram_memory(const struct histogram *h);
 
-/* Number of values counted; 0 for NULL. */
+/* Number of values counted (summed over the chunks); 0 for NULL. */
 uint64_t histogram_count(const struct histogram *h);
 
 /* The p-th percentile (0 < p <= 100) by the nearest-rank definition: the

@@ -125,8 +125,9 @@ size_t stats_sorted(const struct stats *st, const struct op_stats **out);
  * and one histogram's counters twice while realloc moves them. For the
  * default N = 10,000: 306.7 MB (292.5 MiB). That needs every operation's
  * durations spread over all 236 quarter powers of two, from 0 ns to 584
- * years; durations within one or two powers of two take 128-1,024 bytes of
- * counters, so 0.5-1.5 KB per name (5-15 MB for 10,000 names).
+ * years, and 2^32 of them in one bucket (64-bit counters); durations within
+ * a power of two or two take 32-320 bytes of counters, so 0.4-0.8 KB per
+ * name (4-8 MB for 10,000 names).
  *
  * Writing a report (report_write_text, report_write_json; one at a time)
  * adds at most STATS_REPORT_FIXED_BYTES + (N + 1) x STATS_REPORT_ENTRY_BYTES

@@ -265,7 +265,7 @@ static void memory_stays_bounded_over_the_whole_range(void **state)
 	for (uint64_t i = 0; i < 100000; i++)
 		assert_int_equal(histogram_add(h, 1000000 + i * 37), 0);
 	small = histogram_memory(h);
-	assert_true(small <= 10 * HISTOGRAM_CHUNK_BYTES);
+	assert_int_equal(small, 10 * 32); /* 10 chunks of 16-bit counters */
 	/* ...and a million values over every power of two stay within the bound. */
 	for (uint64_t i = 0; i < 1000000; i++)
 		assert_int_equal(histogram_add(h, (i * 0x9e3779b97f4a7c15ull) >> (i % 64)), 0);
@@ -275,7 +275,52 @@ static void memory_stays_bounded_over_the_whole_range(void **state)
 	free_hist(h);
 }
 
-static void a_value_in_every_chunk_reaches_exactly_the_stated_maximum(void **state)
+/* White box: sets the first counter (of the lowest chunk present) to the
+ * largest value of its width, so that the next value there widens them all,
+ * without the 2^32 adds that would take. */
+static void fill_first_counter(struct histogram *h)
+{
+	if (h->width == 0)
+		*(uint16_t *)h->counts = UINT16_MAX;
+	else
+		*(uint32_t *)h->counts = UINT32_MAX;
+}
+
+static void counters_widen_to_32_then_64_bits_when_one_is_full(void **state)
+{
+	struct histogram *h = new_hist();
+	struct histogram_bucket b;
+	size_t cursor = 0;
+
+	(void)state;
+	/* [896, 903] is the first bucket of its chunk, the lowest one here. */
+	assert_int_equal(histogram_add(h, 5000000000ull), 0); /* another chunk */
+	for (int i = 0; i < 65535; i++)
+		assert_int_equal(histogram_add(h, 896), 0);
+	assert_int_equal(histogram_memory(h), 2 * 32); /* one 16-bit counter full */
+	assert_int_equal(histogram_add(h, 900), 0);
+	assert_int_equal(histogram_memory(h), 2 * 64);
+	assert_int_equal(histogram_count(h), 65537);
+	assert_int_equal(histogram_percentile(h, 50), 899);
+	fill_first_counter(h); /* [896, 903] now holds 2^32 - 1 */
+	assert_int_equal(histogram_count(h), (uint64_t)UINT32_MAX + 1);
+	assert_int_equal(histogram_add(h, 903), 0);
+	assert_int_equal(histogram_memory(h), 2 * 128);
+	assert_int_equal(histogram_count(h), (uint64_t)UINT32_MAX + 2);
+	/* Every counter kept its value through both widenings. */
+	assert_true(histogram_next(h, &cursor, &b));
+	assert_int_equal(b.le, 927);
+	assert_int_equal(b.count, (uint64_t)UINT32_MAX + 1);
+	assert_true(histogram_next(h, &cursor, &b));
+	assert_int_equal(b.count, 1);
+	assert_true(b.le >= 5000000000ull);
+	assert_false(histogram_next(h, &cursor, &b));
+	assert_int_equal(histogram_percentile(h, 99.9), 899);
+	assert_int_equal(histogram_percentile(h, 100), 5000000000ull);
+	free_hist(h);
+}
+
+static void a_value_in_every_chunk_and_64_bit_counters_reach_the_stated_maximum(void **state)
 {
 	struct histogram *h = new_hist();
 	uint64_t n = 0;
@@ -291,8 +336,7 @@ static void a_value_in_every_chunk_reaches_exactly_the_stated_maximum(void **sta
 			n++;
 		}
 	}
-	assert_int_equal(histogram_memory(h), HISTOGRAM_MAX_BYTES);
-	assert_int_equal(histogram_memory(h), 30208);
+	assert_int_equal(histogram_memory(h), HISTOGRAM_CHUNKS * 32);
 	/* Each bucket holds one value: rank r is the r-th bucket's lower bound
 	 * (returned as its midpoint, within 1/128). */
 	for (double p = 1; p < 100; p += 7) {
@@ -303,6 +347,12 @@ static void a_value_in_every_chunk_reaches_exactly_the_stated_maximum(void **sta
 		got = histogram_percentile(h, p);
 		assert_true(got >= want && (double)(got - want) <= (double)want / 128.0);
 	}
+	fill_first_counter(h);
+	assert_int_equal(histogram_add(h, 0), 0);
+	fill_first_counter(h);
+	assert_int_equal(histogram_add(h, 0), 0);
+	assert_int_equal(histogram_memory(h), HISTOGRAM_MAX_BYTES);
+	assert_int_equal(histogram_memory(h), 30208);
 	free_hist(h);
 }
 
@@ -321,7 +371,8 @@ int main(void)
 		cmocka_unit_test(exported_buckets_are_ascending_non_empty_and_cover_every_value),
 		cmocka_unit_test(exported_buckets_are_16_per_power_of_two),
 		cmocka_unit_test(memory_stays_bounded_over_the_whole_range),
-		cmocka_unit_test(a_value_in_every_chunk_reaches_exactly_the_stated_maximum),
+		cmocka_unit_test(counters_widen_to_32_then_64_bits_when_one_is_full),
+		cmocka_unit_test(a_value_in_every_chunk_and_64_bit_counters_reach_the_stated_maximum),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);
