@@ -171,7 +171,6 @@ static void parse_setting(struct argp_state *state, struct parse_ctx *c, int key
 {
 	enum setting_key k = (enum setting_key)(key - OPT_SETTING);
 	double *dst = setting_number(&c->o->set, k), lo = 0, hi = 0;
-
 	bool whole = setting_is_whole(k);
 
 	if (!dst || setting_range(k, &lo, &hi) || parse_double(arg, lo, hi, dst) ||
