@@ -11,7 +11,7 @@
  *                              stdin, then AFTER x "after_op"
  *   marked deep N              N nested starts (beyond the tracer's stack limit)
  *   marked open                "open_op" started, then waits for a line on stdin
- *   marked spin MS             "spin_op" burns CPU for MS ms
+ *   marked spin MS             "spin_op" burns MS ms of CPU time, prints cpu_ns/wall_ns
  *   marked write BYTES         "write_op" writes BYTES to a temporary file
  *   marked records N           N x "batch_op" ended with a count of 1000, 10 ms each
  *   marked seed                the seed's example: "memory_intensive_task" loads
@@ -31,6 +31,7 @@
 #include <etl_probe.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,20 +286,34 @@ static int do_open(void)
 	return 0;
 }
 
-/* Burns CPU for ms milliseconds of wall time. */
+static int64_t ns_of(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Burns ms milliseconds of this thread's CPU time and reports on stderr the
+ * ground truth the tracer must match: the thread's CPU time and the wall
+ * time between the markers (they differ by however long it was preempted). */
 static int do_spin(long ms)
 {
-	struct timespec a, b;
 	volatile unsigned long x = 0;
+	int64_t w0, c0, w1, c1;
 
 	ETL_OP_START("spin_op");
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	w0 = ns_of(CLOCK_MONOTONIC);
+	c0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
 	do {
 		for (int i = 0; i < 10000; i++)
 			x += i;
-		clock_gettime(CLOCK_MONOTONIC, &b);
-	} while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+		c1 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	} while (c1 - c0 < ms * 1000000);
+	w1 = ns_of(CLOCK_MONOTONIC);
 	ETL_OP_END("spin_op");
+	fprintf(stderr, "marked: cpu_ns=%lld wall_ns=%lld\n", (long long)(c1 - c0),
+		(long long)(w1 - w0));
 	return 0;
 }
 
