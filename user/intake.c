@@ -20,9 +20,14 @@ struct name_entry {
 };
 
 #define NAME_BUCKETS 4096
+/* Most names cached: a literal's address is one of the program's marker
+ * sites, so real programs stay far below; past it names are still read,
+ * just not kept (memory stays under ~100 B x NAME_CACHE_MAX). */
+#define NAME_CACHE_MAX 65536
 
 struct name_cache {
 	struct name_entry *b[NAME_BUCKETS];
+	size_t n;
 };
 
 static size_t bucket_of(uint32_t tgid, uint64_t addr)
@@ -49,12 +54,12 @@ static const struct target *target_of(const struct intake *in, uint32_t tgid)
 	return NULL;
 }
 
-/* Returns the name of an unread record from the cache or the target, or
- * NULL when it cannot be read (the caller shows a placeholder). */
-static const char *resolve(struct intake *in, uint32_t tgid, uint64_t addr)
+/* Returns the name at addr in process tgid, from the cache or read from the
+ * target (into buf, of ETL_NAME_MAX bytes, when the cache is full), or NULL
+ * when it cannot be read (the caller shows a placeholder). */
+static const char *resolve(struct intake *in, uint32_t tgid, uint64_t addr, char *buf)
 {
 	const struct target *t = target_of(in, tgid);
-	char buf[ETL_NAME_MAX];
 	struct name_entry *e;
 	size_t b = bucket_of(tgid, addr);
 	int n;
@@ -71,9 +76,11 @@ static const char *resolve(struct intake *in, uint32_t tgid, uint64_t addr)
 			return e->name;
 	if (!t)
 		return NULL;
-	n = target_read_string(t, addr, buf, sizeof(buf));
+	n = target_read_string(t, addr, buf, ETL_NAME_MAX);
 	if (n <= 0)
 		return NULL;
+	if (in->names->n >= NAME_CACHE_MAX)
+		return buf;
 	e = malloc(sizeof(*e) + (size_t)n + 1);
 	if (!e) {
 		in->error = -ENOMEM;
@@ -84,6 +91,7 @@ static const char *resolve(struct intake *in, uint32_t tgid, uint64_t addr)
 	memcpy(e->name, buf, (size_t)n + 1);
 	e->next = in->names->b[b];
 	in->names->b[b] = e;
+	in->names->n++;
 	return e->name;
 }
 
@@ -91,11 +99,11 @@ static const char *resolve(struct intake *in, uint32_t tgid, uint64_t addr)
 static void add(struct intake *in, uint32_t tgid, uint32_t flags, uint64_t addr,
 		const char *bpf_name, const struct op_sample *s)
 {
-	char placeholder[48], name[ETL_NAME_MAX];
+	char placeholder[48], name[ETL_NAME_MAX], read[ETL_NAME_MAX];
 	const char *n = name;
 
 	if (flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)) {
-		n = resolve(in, tgid, addr);
+		n = resolve(in, tgid, addr, read);
 		if (n) {
 			if (flags & ETL_REC_F_NAME_UNREAD)
 				in->names_resolved++;

@@ -337,6 +337,25 @@ static void test_names_rebuilt_in_one_buffer_are_each_reported(void **state)
 	json_object_put(r);
 }
 
+static void test_names_past_the_cap_are_pooled_and_counted(void **state)
+{
+	char *args[] = { "--max-operations", "5", "--", marked(), "names", "20", NULL };
+	struct json_object *r, *other;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	assert_int_equal(jint(report_op(r, "name_00000"), "count"), 1);
+	assert_int_equal(jint(report_op(r, "name_00004"), "count"), 1);
+	assert_null(report_op(r, "name_00005"));
+	other = report_op(r, "[other operations]");
+	assert_non_null(other);
+	assert_int_equal(jint(other, "count"), 15);
+	assert_int_equal(counter(r, "operations_over_limit"), 15);
+	/* Nothing lost: the summary still counts every operation. */
+	assert_int_equal(jint(json_object_object_get(r, "summary"), "total_operations"), 20);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_operation_open_when_its_thread_exits_is_unfinished),
 		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
 		cmocka_unit_test(test_names_rebuilt_in_one_buffer_are_each_reported),
+		cmocka_unit_test(test_names_past_the_cap_are_pooled_and_counted),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, harness_require_root, NULL);

@@ -21,6 +21,7 @@
  *   marked hostile             one op under each of several hostile names
  *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file mapped after
  *                              dropping them from the page cache: one major fault each
+ *   marked names N             N operations, each under its own name ("name_00000"...)
  *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
  *                              "copied_end" started as a literal, ended by a copy
  *   marked peak_thread         "waiting_op" waits while another thread allocates,
@@ -188,6 +189,18 @@ cleanup:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+static int do_names(long n)
+{
+	char buf[32];
+
+	for (long i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "name_%05ld", i);
+		ETL_OP_START(buf);
+		ETL_OP_END(buf);
+	}
+	return 0;
 }
 
 static int do_dynamic(void)
@@ -393,6 +406,8 @@ int main(int argc, char **argv)
 		return do_dynamic();
 	if (!strcmp(mode, "majflt"))
 		return do_majflt(a);
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt ...\n");
+	if (!strcmp(mode, "names"))
+		return do_names(a);
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names ...\n");
 	return 2;
 }
