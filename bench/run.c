@@ -855,7 +855,8 @@ static void print_targets(const struct env *e, const struct latency *L, const st
 	printf("- %s memory bounded with many names (criterion: <= %.0f B per distinct name, "
 	       "live and at peak): %d names: %ld kB RSS live, %ld kB peak (1 name: %ld / %ld kB); "
 	       "bound = %ld kB + %.0f B per name live, + %.0f B per name at the peak "
-	       "(names are cut at 63 bytes; the number of names has no cap)\n",
+	       "(names are cut at 63 bytes; past --max-operations, 10000 by default, names "
+	       "share one entry, so the worst case is the bound stated in README.md)\n",
 	       verdict(ok), TARGET_BYTES_PER_NAME, NAMES_MANY, M->many.rss_kb, M->many.maxrss_kb,
 	       M->one.rss_kb, M->one.maxrss_kb, M->one.rss_kb, bytes_per_name(M),
 	       peak_bytes_per_name(M));
