@@ -159,9 +159,11 @@ $(BENCH_OUT)/bench-nomarkers: bench/bench.c $(OUT)/.deps-bench
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(BENCH_FLAGS) -pthread -DBENCH_NO_MARKERS $< -o $@
 
-$(BENCH_OUT)/floor: bench/floor.c $(BENCH_OUT)/floor.skel.h
+# The floor reads sites and links uprobe_multi with etltrace's own code.
+FLOOR_SRCS := bench/floor.c user/elf_notes.c user/usdt_args.c user/uprobe_multi.c
+$(BENCH_OUT)/floor: $(FLOOR_SRCS) $(BENCH_OUT)/floor.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) $< -lbpf -lelf -lz -o $@
+	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) -Ibpf -Iuser $(FLOOR_SRCS) -lbpf -lelf -lz -o $@
 
 $(BENCH_OUT)/run: bench/run.c bench/proc.c bench/progstats.c bench/proc.h bench/progstats.h \
                   $(OUT)/.deps-bench

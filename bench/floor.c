@@ -15,8 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,155 +29,43 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "elf_notes.h"
 #include "floor.skel.h"
-
-/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6), newer than
- * the installed UAPI headers. */
-#define FLOOR_ATTACH_UPROBE_MULTI 48
-#define NT_STAPSDT 3
-#define MAX_SITES 64
-
-/* The sites of one probe: file offsets of the nops and of the semaphore. */
-struct sites {
-	uint64_t off[MAX_SITES];
-	uint64_t ref[MAX_SITES];
-	uint32_t n;
-};
+#include "uprobe_multi.h"
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* File offset of virtual address v, from the loadable segments; 0 if none. */
-static uint64_t file_offset(Elf *elf, uint64_t v)
+/* Sites per probe the floor attaches to (the bench has one each). */
+#define MAX_SITES 64
+
+/* A uprobe_multi link of prog on the etl sites of path that are op_end
+ * sites (end) or op_start sites, read with etltrace's own ELF reader.
+ * Returns the link fd or -errno. */
+static int link_multi(int prog_fd, const char *path, bool end, pid_t pid)
 {
+	struct etl_site *sites;
+	uint64_t off[MAX_SITES], ref[MAX_SITES];
+	uint32_t cnt = 0;
 	size_t n;
+	int bad, err;
 
-	if (elf_getphdrnum(elf, &n))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && v >= ph.p_vaddr &&
-		    v < ph.p_vaddr + ph.p_filesz)
-			return v - ph.p_vaddr + ph.p_offset;
+	err = elf_etl_read(path, &sites, &n, &bad);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && cnt < MAX_SITES; i++) {
+		if (sites[i].is_end != end)
+			continue;
+		off[cnt] = sites[i].offset;
+		ref[cnt] = sites[i].ref_ctr_offset;
+		cnt++;
 	}
-	return 0;
-}
-
-/* Fills out with the sites of provider:name in the 64-bit ELF at path.
- * Returns 0 or -errno. */
-static int find_sites(const char *path, const char *provider, const char *name,
-		      struct sites *out)
-{
-	Elf_Scn *scn = NULL, *notes = NULL;
-	uint64_t base_addr = 0;
-	bool have_base = false;
-	size_t shstrndx, off = 0, name_off, desc_off;
-	Elf_Data *data;
-	GElf_Nhdr nh;
-	Elf *elf = NULL;
-	int fd, err = -ENOENT;
-
-	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || gelf_getclass(elf) != ELFCLASS64 || elf_getshdrstrndx(elf, &shstrndx)) {
-		err = -EINVAL;
-		goto out;
-	}
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *sname;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		sname = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!sname)
-			continue;
-		if (!strcmp(sname, ".stapsdt.base")) {
-			base_addr = sh.sh_addr;
-			have_base = true;
-		} else if (!strcmp(sname, ".note.stapsdt") && sh.sh_type == SHT_NOTE) {
-			notes = scn;
-		}
-	}
-	data = notes ? elf_getdata(notes, NULL) : NULL;
-	if (!data)
-		goto out;
-	while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		const char *desc = (const char *)data->d_buf + desc_off, *prov, *pname;
-		uint64_t pc, base, sema;
-
-		if (nh.n_type != NT_STAPSDT || nh.n_descsz < 3 * 8 + 2 ||
-		    strcmp((const char *)data->d_buf + name_off, "stapsdt"))
-			continue;
-		memcpy(&pc, desc, 8);
-		memcpy(&base, desc + 8, 8);
-		memcpy(&sema, desc + 16, 8);
-		prov = desc + 24;
-		pname = memchr(prov, '\0', nh.n_descsz - 24);
-		if (!pname || (size_t)(pname + 1 - desc) >= nh.n_descsz)
-			continue;
-		pname++;
-		if (strcmp(prov, provider) || strncmp(pname, name, nh.n_descsz - (pname - desc)) ||
-		    pname[strlen(name)] != '\0')
-			continue;
-		/* Prelinked or otherwise moved: the note records where
-		 * .stapsdt.base was; shift by where it is now. */
-		if (have_base) {
-			pc += base_addr - base;
-			if (sema)
-				sema += base_addr - base;
-		}
-		if (out->n == MAX_SITES) {
-			err = -E2BIG;
-			goto out;
-		}
-		out->off[out->n] = file_offset(elf, pc);
-		out->ref[out->n] = sema ? file_offset(elf, sema) : 0;
-		if (!out->off[out->n] || (sema && !out->ref[out->n])) {
-			err = -EINVAL;
-			goto out;
-		}
-		out->n++;
-	}
-	err = out->n ? 0 : -ENOENT;
-out:
-	elf_end(elf);
-	close(fd);
-	return err;
-}
-
-/* A uprobe_multi link of prog on the given sites of path in pid. The
- * attribute follows the kernel's union bpf_attr (link_create). Returns
- * the link fd or -errno. */
-static int link_multi(int prog_fd, const char *path, const struct sites *s, pid_t pid)
-{
-	union {
-		struct {
-			__u32 prog_fd, target_fd, attach_type, flags;
-			__u64 path, offsets, ref_ctr_offsets, cookies;
-			__u32 cnt, multi_flags, pid;
-		} a;
-		char size[128]; /* the kernel wants the unused tail zeroed */
-	} attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.a.prog_fd = (__u32)prog_fd;
-	attr.a.attach_type = FLOOR_ATTACH_UPROBE_MULTI;
-	attr.a.path = (__u64)(uintptr_t)path;
-	attr.a.offsets = (__u64)(uintptr_t)s->off;
-	attr.a.ref_ctr_offsets = (__u64)(uintptr_t)s->ref;
-	attr.a.cnt = s->n;
-	attr.a.pid = (__u32)pid;
-	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
+	free(sites);
+	if (!cnt)
+		return -ENOENT;
+	return uprobe_multi_link(prog_fd, path, off, ref, NULL, cnt, pid);
 }
 
 int main(int argc, char **argv)
@@ -230,8 +116,8 @@ int main(int argc, char **argv)
 	bpf_program__set_autoload(skel->progs.usdt_end, !multi);
 	bpf_program__set_autoload(skel->progs.multi_start, multi);
 	bpf_program__set_autoload(skel->progs.multi_end, multi);
-	bpf_program__set_expected_attach_type(skel->progs.multi_start, FLOOR_ATTACH_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(skel->progs.multi_end, FLOOR_ATTACH_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(skel->progs.multi_start, UPROBE_MULTI_ATTACH_TYPE);
+	bpf_program__set_expected_attach_type(skel->progs.multi_end, UPROBE_MULTI_ATTACH_TYPE);
 	err = floor__load(skel);
 	if (err) {
 		fprintf(stderr, "floor: cannot load the BPF object: %s\n", strerror(-err));
@@ -242,13 +128,8 @@ int main(int argc, char **argv)
 		struct bpf_program *progs[2] = { skel->progs.multi_start, skel->progs.multi_end };
 
 		for (int i = 0; i < 2; i++) {
-			struct sites s;
-
-			err = find_sites(path, "etl", probes[i], &s);
-			if (!err) {
-				multi_fd[i] = link_multi(bpf_program__fd(progs[i]), path, &s, (pid_t)pid);
-				err = multi_fd[i] < 0 ? multi_fd[i] : 0;
-			}
+			multi_fd[i] = link_multi(bpf_program__fd(progs[i]), path, i == 1, (pid_t)pid);
+			err = multi_fd[i] < 0 ? multi_fd[i] : 0;
 			if (err) {
 				fprintf(stderr, "floor: cannot attach to etl:%s of %s in process %ld: %s\n",
 					probes[i], path, pid, strerror(-err));

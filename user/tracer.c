@@ -18,14 +18,11 @@
 #include "elf_notes.h"
 #include "etltrace.skel.h"
 #include "tracer.h"
+#include "uprobe_multi.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
-
-/* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI (Linux 6.6), newer than
- * Debian 12's headers and libbpf 1.1. */
-#define ATTACH_UPROBE_MULTI 48
 
 struct tracer {
 	struct etltrace *skel;
@@ -185,7 +182,7 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
 	bpf_object__for_each_program(prog, tr->skel->obj)
 		if (!strncmp(bpf_program__name(prog), "op_", 3) || prog == tr->skel->progs.entry_stop)
-			bpf_program__set_expected_attach_type(prog, ATTACH_UPROBE_MULTI);
+			bpf_program__set_expected_attach_type(prog, UPROBE_MULTI_ATTACH_TYPE);
 	err = etltrace__load(tr->skel);
 	if (err)
 		goto fail;
@@ -206,40 +203,6 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 fail:
 	tracer_close(tr);
 	return err < 0 ? err : -EINVAL;
-}
-
-/*
- * One uprobe_multi link for cnt sites of the file at path: attaching and
- * detaching cost one RCU grace period for all of them, where one perf-event
- * uprobe per site costs one each (~0.1 s here). libbpf 1.1 predates this
- * link type, so the attribute is laid out as in the kernel's union bpf_attr.
- * Returns the link fd or -errno.
- */
-static int link_uprobe_multi(int prog_fd, const char *path, const uint64_t *offsets,
-			     const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
-			     pid_t pid)
-{
-	union {
-		struct {
-			__u32 prog_fd, target_fd, attach_type, flags;
-			__u64 path, offsets, ref_ctr_offsets, cookies;
-			__u32 cnt, multi_flags, pid;
-		} a;
-		char size[128]; /* trailing bytes the kernel checks are zero */
-	} attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.a.prog_fd = (__u32)prog_fd;
-	attr.a.attach_type = ATTACH_UPROBE_MULTI;
-	attr.a.path = (__u64)(uintptr_t)path;
-	attr.a.offsets = (__u64)(uintptr_t)offsets;
-	attr.a.ref_ctr_offsets = (__u64)(uintptr_t)ref_ctr_offsets;
-	attr.a.cookies = (__u64)(uintptr_t)cookies;
-	attr.a.cnt = cnt;
-	attr.a.pid = (__u32)pid;
-	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
 }
 
 /* Cookie of spec: its index in the usdt_specs map, added if new. */
@@ -370,7 +333,7 @@ static int attach_sites(struct tracer *tr, pid_t pid, const char *path,
 			prog[j] = NULL;
 			cnt++;
 		}
-		fd = link_uprobe_multi(bpf_program__fd(p), path, off, ref, cookie, cnt, pid);
+		fd = uprobe_multi_link(bpf_program__fd(p), path, off, ref, cookie, cnt, pid);
 		err = fd < 0 ? fd : add_probe_fd(tr, fd);
 	}
 cleanup:
@@ -403,7 +366,7 @@ int tracer_attach_entry_stop(struct tracer *tr, pid_t pid, const char *path, uin
 {
 	uint64_t zero = 0;
 
-	tr->entry_fd = link_uprobe_multi(bpf_program__fd(tr->skel->progs.entry_stop), path,
+	tr->entry_fd = uprobe_multi_link(bpf_program__fd(tr->skel->progs.entry_stop), path,
 					 &offset, &zero, &zero, 1, pid);
 	return tr->entry_fd < 0 ? tr->entry_fd : 0;
 }
