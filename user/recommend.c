@@ -56,23 +56,25 @@ int recommendations_build(const struct report_input *in, char ***out)
 	const struct op_stats **ops = NULL;
 	char **recs = NULL;
 	size_t nops, n = 0;
+	ssize_t got;
 	int err = 0;
 
 	if (!in || !out)
 		return -EINVAL;
 	*out = NULL;
-	nops = stats_size(in->stats);
-	if (nops == 0)
-		return 0;
-	if (nops > INT_MAX / 2)
+	got = stats_sorted_alloc(in->stats, &ops);
+	if (got <= 0)
+		return (int)got;
+	nops = (size_t)got;
+	if (nops > INT_MAX / 2) {
+		free(ops);
 		return -EOVERFLOW;
-	ops = calloc(nops, sizeof(*ops));
+	}
 	recs = calloc(nops * 2, sizeof(*recs)); /* at most two per operation */
-	if (!ops || !recs) {
+	if (!recs) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	nops = stats_sorted(in->stats, ops);
 	for (size_t i = 0; i < nops && !err; i++)
 		err = recommend_op(ops[i], &in->th, recs, &n);
 	if (!err && n == 0) {

@@ -229,21 +229,6 @@ static void op_keys_free(struct op_keys *k)
 	json_object_put(k->used);
 }
 
-/* The operations in report order, in a malloc'd array (*out, NULL when
- * there are none). Returns their number, or -ENOMEM. */
-static ssize_t sorted_ops(const struct stats *st, const struct op_stats ***out)
-{
-	size_t n = stats_size(st);
-
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	*out = calloc(n, sizeof(**out));
-	if (!*out)
-		return -ENOMEM;
-	return (ssize_t)stats_sorted(st, *out);
-}
-
 static void write_operation(struct json_stream *js, struct op_keys *keys,
 			    const struct op_stats *op)
 {
@@ -267,7 +252,7 @@ static void write_operation(struct json_stream *js, struct op_keys *keys,
 static void write_operations(struct json_stream *js, const struct stats *st)
 {
 	const struct op_stats **sorted = NULL;
-	ssize_t n = sorted_ops(st, &sorted);
+	ssize_t n = stats_sorted_alloc(st, &sorted);
 	struct op_keys keys = { 0 };
 
 	if (n < 0 || op_keys_init(&keys, st, sorted, (size_t)(n > 0 ? n : 0)))
@@ -421,7 +406,7 @@ int report_perf_ops(const struct report_input *in, struct perf_ops *out)
 	if (!in || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	n = sorted_ops(in->stats, &sorted);
+	n = stats_sorted_alloc(in->stats, &sorted);
 	if (n < 0 || op_keys_init(&keys, in->stats, sorted, (size_t)(n > 0 ? n : 0))) {
 		err = -ENOMEM;
 		goto cleanup;

@@ -134,19 +134,19 @@ static void free_row(char **row)
  * rather than keeping every cell. Returns 0 or -ENOMEM. */
 static int write_table(FILE *f, const struct stats *st)
 {
-	size_t n = stats_size(st), width[NCOLS];
 	const struct op_stats **ops = NULL;
+	ssize_t got = stats_sorted_alloc(st, &ops);
 	char *row[NCOLS] = { 0 };
+	size_t n, width[NCOLS];
 	int err = 0;
 
-	if (n == 0) {
+	if (got < 0)
+		return (int)got;
+	if (got == 0) {
 		fputs("No operations traced.\n", f);
 		return 0;
 	}
-	ops = calloc(n, sizeof(*ops));
-	if (!ops)
-		return -ENOMEM;
-	n = stats_sorted(st, ops);
+	n = (size_t)got;
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = strlen(col_header[c]);
 	for (size_t r = 0; r < n && !err; r++) {

@@ -292,6 +292,19 @@ size_t stats_sorted(const struct stats *st, const struct op_stats **out)
 	return n;
 }
 
+ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
+{
+	size_t n = stats_size(st);
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	return (ssize_t)stats_sorted(st, *out);
+}
+
 void stats_summarize(const struct stats *st, struct stats_summary *out)
 {
 	uint64_t total_ns = 0;

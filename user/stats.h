@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "histogram.h"
 
@@ -104,6 +105,10 @@ const struct op_stats *stats_other(const struct stats *st);
  * ascending. Returns the count. Pointers stay valid until the next
  * stats_add or stats_free. */
 size_t stats_sorted(const struct stats *st, const struct op_stats **out);
+
+/* stats_sorted into a malloc'd array (*out, NULL when there are no
+ * operations; the caller frees it). Returns the count, or -ENOMEM. */
+ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out);
 
 /*
  * Memory bound. Counting each allocation as its size plus STATS_ALLOC_SLACK

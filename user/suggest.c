@@ -145,23 +145,25 @@ int suggestions_build(const struct report_input *in, struct suggestion **out)
 	const struct op_stats **ops = NULL;
 	struct suggestion *sugg = NULL;
 	size_t nops, n = 0;
+	ssize_t got;
 	int err = 0;
 
 	if (!in || !out)
 		return -EINVAL;
 	*out = NULL;
-	nops = stats_size(in->stats);
-	if (nops == 0)
-		return 0;
-	if (nops > INT_MAX / SUGGEST__MAX)
+	got = stats_sorted_alloc(in->stats, &ops);
+	if (got <= 0)
+		return (int)got;
+	nops = (size_t)got;
+	if (nops > INT_MAX / SUGGEST__MAX) {
+		free(ops);
 		return -EOVERFLOW;
-	ops = calloc(nops, sizeof(*ops));
+	}
 	sugg = calloc(nops * SUGGEST__MAX, sizeof(*sugg));
-	if (!ops || !sugg) {
+	if (!sugg) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	nops = stats_sorted(in->stats, ops);
 	for (size_t i = 0; i < nops && !err; i++)
 		err = suggest_op(ops[i], &in->th, sugg, &n);
 	if (!err && n == 0) {
