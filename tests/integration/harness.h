@@ -31,10 +31,14 @@ struct child {
  * line on stdout (its "ready" line). Returns 0 or -1. */
 int target_start(char *const argv[], struct child *c);
 
+/* The same, for a program that prints its first line on stderr. */
+int target_start_stderr(char *const argv[], struct child *c);
+
 /* Lets a waiting target go on (writes a line to its stdin). */
 int target_release(struct child *c);
 
-/* Waits for a child; returns its exit status (128 + signal if killed). */
+/* Waits for a child, reading what it still prints (so it cannot die of
+ * SIGPIPE); returns its exit status (128 + signal if killed). */
 int child_wait(struct child *c);
 
 /* Starts `etltrace --format json -o TMP ARGS...` and waits for its

@@ -356,6 +356,37 @@ static void test_names_past_the_cap_are_pooled_and_counted(void **state)
 	json_object_put(r);
 }
 
+static void test_the_demo_running_is_traced_with_p(void **state)
+{
+	char *targv[] = { (char *)build_path("examples/etl_demo"), "--records", "20000",
+			  "--rounds", "8", "--pause-ms", "300", NULL };
+	char pid[16], *args[] = { "-p", pid, NULL };
+	struct child demo, tracer;
+	struct json_object *r;
+	long long rounds, batches, loads;
+	int early;
+
+	(void)state;
+	/* The demo is already running (its first line printed) when etltrace
+	 * attaches: only what runs after the readiness line is measured. */
+	assert_int_equal(target_start_stderr(targv, &demo), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)demo.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	assert_int_equal(child_wait(&demo), 0);
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	/* ~0.35 s a round, attached within ~0.5 s: most of the 8 rounds are
+	 * seen whole (4 batches of 5,000 each); the round running while
+	 * etltrace attached adds at most its tail. */
+	rounds = jint(report_op(r, "pipeline"), "count");
+	batches = jint(report_op(r, "transform_batch"), "count");
+	loads = jint(report_op(r, "load"), "count");
+	assert_true(rounds >= 4 && rounds <= 8);
+	assert_true(batches >= 4 * rounds && batches <= 4 * rounds + 4);
+	assert_true(loads == rounds || loads == rounds + 1);
+	assert_int_equal(counter(r, "ringbuf_full"), 0);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
 		cmocka_unit_test(test_names_rebuilt_in_one_buffer_are_each_reported),
 		cmocka_unit_test(test_names_past_the_cap_are_pooled_and_counted),
+		cmocka_unit_test(test_the_demo_running_is_traced_with_p),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, harness_require_root, NULL);
