@@ -112,22 +112,40 @@ static void test_threads_are_counted_exactly_with_zero_drops(void **state)
 	json_object_put(r);
 }
 
-static void test_attaching_mid_run_reports_only_what_ran_after_readiness(void **state)
+/* Starts n copies of a gated target (it waits for a line on stdin), traces
+ * them all with -p, releases them once etltrace is ready, and returns the
+ * report of the trace their exits end. */
+static struct json_object *trace_gated(char *const targv[], int n)
 {
-	char *targv[] = { marked(), "gate", "1000", "200", NULL };
-	char pid[16], *args[] = { "-p", pid, NULL };
-	struct child target, tracer;
+	char pids[4][16], *args[2 * 4 + 1] = { NULL };
+	struct child targets[4], tracer;
 	struct json_object *r;
 	int early;
 
-	(void)state;
-	assert_int_equal(target_start(targv, &target), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
+	assert_true(n >= 1 && n <= 4);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(target_start(targv, &targets[i]), 0);
+		snprintf(pids[i], sizeof(pids[i]), "%d", (int)targets[i].pid);
+		args[2 * i] = "-p";
+		args[2 * i + 1] = pids[i];
+	}
 	assert_int_equal(tracer_start(args, &tracer, &early), 0);
-	assert_int_equal(target_release(&target), 0);
-	assert_int_equal(child_wait(&target), 0);
-	/* The target's exit ends the trace. */
+	for (int i = 0; i < n; i++)
+		assert_int_equal(target_release(&targets[i]), 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(child_wait(&targets[i]), 0);
 	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_non_null(r);
+	return r;
+}
+
+static void test_attaching_mid_run_reports_only_what_ran_after_readiness(void **state)
+{
+	char *targv[] = { marked(), "gate", "1000", "200", NULL };
+	struct json_object *r;
+
+	(void)state;
+	r = trace_gated(targv, 1);
 	assert_null(report_op(r, "before_op"));
 	assert_int_equal(jint(report_op(r, "after_op"), "count"), 200);
 	assert_true(jnum(report_op(r, "after_op"), "min_time") >= 1 * MS);
@@ -138,18 +156,10 @@ static void test_attaching_mid_run_reports_only_what_ran_after_readiness(void **
 static void test_name_on_a_page_never_touched_is_resolved_by_the_loader(void **state)
 {
 	char *targv[] = { (char *)build_path("tests/progs/raw_sdt"), "7", NULL };
-	char pid[16], *args[] = { "-p", pid, NULL };
-	struct child target, tracer;
 	struct json_object *r;
-	int early;
 
 	(void)state;
-	assert_int_equal(target_start(targv, &target), 0);
-	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
-	assert_int_equal(tracer_start(args, &tracer, &early), 0);
-	assert_int_equal(target_release(&target), 0);
-	assert_int_equal(child_wait(&target), 0);
-	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	r = trace_gated(targv, 1);
 	assert_int_equal(jint(report_op(r, "cold_name_op"), "count"), 7);
 	/* BPF really could not read it (else this test proves nothing). */
 	assert_int_equal(counter(r, "name_unread_by_bpf"), 7);
@@ -222,23 +232,11 @@ static void test_nothing_stays_attached_after_a_trace(void **state)
 static void test_two_processes_are_traced_at_once(void **state)
 {
 	char *targv[] = { marked(), "gate", "0", "100", NULL };
-	char pa[16], pb[16], *args[] = { "-p", pa, "-p", pb, NULL };
-	struct child a, b, tracer;
 	struct json_object *r, *pids;
-	int early;
 
 	(void)state;
-	assert_int_equal(target_start(targv, &a), 0);
-	assert_int_equal(target_start(targv, &b), 0);
-	snprintf(pa, sizeof(pa), "%d", (int)a.pid);
-	snprintf(pb, sizeof(pb), "%d", (int)b.pid);
-	assert_int_equal(tracer_start(args, &tracer, &early), 0);
-	assert_int_equal(target_release(&a), 0);
-	assert_int_equal(target_release(&b), 0);
-	assert_int_equal(child_wait(&a), 0);
-	assert_int_equal(child_wait(&b), 0);
 	/* Both targets' exits end the trace. */
-	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	r = trace_gated(targv, 2);
 	assert_int_equal(jint(report_op(r, "after_op"), "count"), 200);
 	assert_true(json_object_object_get_ex(r, "pids", &pids));
 	assert_int_equal(json_object_array_length(pids), 2);
