@@ -96,11 +96,13 @@ int attach_objects(struct tracer *tr, struct target *t, int verbose)
 	for (size_t k = 0; k < t->nobjs; k++) {
 		struct target_object *obj = &t->objs[k];
 
-		if (obj->attached || obj->starts + obj->ends <= 0)
+		if (obj->attached || obj->failed || obj->starts + obj->ends <= 0)
 			continue;
 		err = tracer_attach_object(tr, t->pid, obj->open_path);
-		if (err)
+		if (err) {
+			obj->failed = true;
 			return -attach_failed(obj->path, t->pid, err);
+		}
 		obj->attached = true;
 		if (verbose)
 			diag("attached to %s in process %d (%d op_start, %d op_end sites)", obj->path,

@@ -19,8 +19,9 @@
  * as far as *ntargets says, also on failure (the caller frees them). */
 int attach_check_pids(const pid_t *pids, int n, struct target *targets, int *ntargets);
 
-/* Attaches to every object of t with etl sites not attached yet. Returns
- * the number of objects attached, or a negated exit code. */
+/* Attaches to every object of t with etl sites not attached (or failed)
+ * yet. Returns the number of objects attached, or a negated exit code after
+ * printing why; the object that failed is not tried again. */
 int attach_objects(struct tracer *tr, struct target *t, int verbose);
 
 /* -- CMD: attaches to the command's executable, lets it run to its entry

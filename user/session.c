@@ -169,8 +169,11 @@ static int trace_loop(struct session *s)
 			for (int i = 0; i < n; i++) {
 				if (s->gone[i] || target_scan(&s->targets[i]) <= 0)
 					continue;
-				if (attach_objects(s->tr, &s->targets[i], s->o->verbose) < 0)
-					return ETL_EXIT_FAILURE;
+				/* A library loaded later that cannot be attached
+				 * (said on stderr) does not end the trace of the
+				 * rest; the others are still attached. */
+				while (attach_objects(s->tr, &s->targets[i], s->o->verbose) < 0)
+					;
 			}
 			next_scan = now + RESCAN_MS * 1000000ull;
 		}

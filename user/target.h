@@ -24,6 +24,7 @@ struct target_object {
 	char *open_path;      /* through /proc/PID/root, for opening and attaching */
 	int starts, ends;     /* etl:op_start / etl:op_end sites; -1 if unreadable */
 	bool attached;        /* set by the caller once probes are attached */
+	bool failed;          /* attaching failed: not tried again */
 };
 
 struct target {
