@@ -45,6 +45,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 PROG_SRCS  := $(wildcard tests/progs/*.c)
 PROG_BINS  := $(patsubst tests/progs/%.c,$(OUT)/tests/progs/%,$(PROG_SRCS))
+PROG_LIBS  := $(patsubst tests/progs/lib/%.c,$(OUT)/tests/progs/lib%.so,$(wildcard tests/progs/lib/*.c))
 INTEG_SRCS := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,$(INTEG_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
@@ -103,7 +104,13 @@ $(OUT)/examples/%: examples/%.c $(OUT)/.deps-build
 $(OUT)/tests/progs/%: tests/progs/%.c $(OUT)/.deps-build
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS_PROG) -MMD -MP -Iinclude $< -lm -o $@
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS_PROG) -MMD -MP -Iinclude $< -lm -ldl -o $@
+
+# Marked shared libraries the test programs dlopen.
+$(OUT)/tests/progs/lib%.so: tests/progs/lib/%.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -g -fPIC -shared -MMD -MP -Iinclude $< -o $@
 
 # --- tests ------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
@@ -119,7 +126,7 @@ $(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c te
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: $(OUT)/etltrace $(PROG_BINS) $(EXAMPLE_BINS) $(INTEG_BINS)
+integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS)
 	$(Q)set -e; for t in $(INTEG_BINS); do echo "== $$t"; ETLTRACE_BUILD=$(OUT) $$t; done
 
 test: $(OUT)/.deps-build

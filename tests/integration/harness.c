@@ -103,6 +103,21 @@ int target_start_stderr(char *const argv[], struct child *c)
 	return read_line(c->out_fd, line, sizeof(line)) < 0 ? -1 : 0;
 }
 
+int target_send_line(struct child *c)
+{
+	return write(c->in_fd, "go\n", 3) == 3 ? 0 : -1;
+}
+
+int child_wait_line(struct child *c, const char *needle)
+{
+	char line[1024];
+
+	while (read_line(c->out_fd, line, sizeof(line)) >= 0)
+		if (strstr(line, needle))
+			return 0;
+	return -1;
+}
+
 int target_release(struct child *c)
 {
 	int rc = write(c->in_fd, "go\n", 3) == 3 ? 0 : -1;

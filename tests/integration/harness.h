@@ -34,6 +34,13 @@ int target_start(char *const argv[], struct child *c);
 /* The same, for a program that prints its first line on stderr. */
 int target_start_stderr(char *const argv[], struct child *c);
 
+/* Writes a line to a target's stdin, keeping it open. Returns 0 or -1. */
+int target_send_line(struct child *c);
+
+/* Reads lines from a child's output until one contains needle. Returns 0,
+ * or -1 at end of output. */
+int child_wait_line(struct child *c, const char *needle);
+
 /* Lets a waiting target go on (writes a line to its stdin). */
 int target_release(struct child *c);
 

@@ -385,6 +385,33 @@ static void test_the_demo_running_is_traced_with_p(void **state)
 	json_object_put(r);
 }
 
+static void test_a_library_loaded_while_tracing_is_attached(void **state)
+{
+	char *lib = strdup(build_path("tests/progs/libetlplugin.so"));
+	char *targv[] = { marked(), "dlopen", lib, "10", NULL };
+	char pid[16], *args[] = { "-v", "-p", pid, NULL };
+	struct child target, tracer;
+	struct json_object *r;
+	int early;
+
+	(void)state;
+	assert_int_equal(target_start(targv, &target), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
+	assert_int_equal(tracer_start(args, &tracer, &early), 0);
+	/* Now the target loads the library; etltrace's next rescan of its
+	 * maps (once a second) must attach to it (-v says so). */
+	assert_int_equal(target_send_line(&target), 0);
+	assert_int_equal(child_wait_line(&target, "marked: loaded"), 0);
+	assert_int_equal(child_wait_line(&tracer, "libetlplugin.so"), 0);
+	assert_int_equal(target_release(&target), 0);
+	assert_int_equal(child_wait(&target), 0);
+	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
+	assert_int_equal(jint(report_op(r, "plugin_op"), "count"), 10);
+	assert_clean(r);
+	json_object_put(r);
+	free(lib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_names_rebuilt_in_one_buffer_are_each_reported),
 		cmocka_unit_test(test_names_past_the_cap_are_pooled_and_counted),
 		cmocka_unit_test(test_the_demo_running_is_traced_with_p),
+		cmocka_unit_test(test_a_library_loaded_while_tracing_is_attached),
 	};
 
 	return cmocka_run_group_tests_name("trace", tests, harness_require_root, NULL);

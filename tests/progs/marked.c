@@ -21,6 +21,9 @@
  *   marked hostile             one op under each of several hostile names
  *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file mapped after
  *                              dropping them from the page cache: one major fault each
+ *   marked dlopen LIB N        after the gate, dlopen LIB (tests/progs/lib/etlplugin.c),
+ *                              print "marked: loaded", wait for a second line, then
+ *                              run its N "plugin_op" operations
  *   marked names N             N operations, each under its own name ("name_00000"...)
  *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
  *                              "copied_end" started as a literal, ended by a copy
@@ -30,6 +33,7 @@
  * Prints "marked: ready" on stdout (flushed) before a gate wait.
  */
 #include <etl_probe.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -189,6 +193,27 @@ cleanup:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+static int do_dlopen(const char *lib, long n)
+{
+	void (*run)(long);
+	char buf[16];
+	void *h;
+
+	wait_line();
+	h = dlopen(lib, RTLD_NOW);
+	if (!h)
+		return 4;
+	*(void **)&run = dlsym(h, "etl_plugin_run");
+	if (!run)
+		return 4;
+	printf("marked: loaded\n");
+	fflush(stdout);
+	if (!fgets(buf, sizeof(buf), stdin))
+		return 3;
+	run(n);
+	return 0;
 }
 
 static int do_names(long n)
@@ -408,6 +433,8 @@ int main(int argc, char **argv)
 		return do_majflt(a);
 	if (!strcmp(mode, "names"))
 		return do_names(a);
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names ...\n");
+	if (!strcmp(mode, "dlopen"))
+		return argc > 3 ? do_dlopen(argv[2], atol(argv[3])) : 2;
+	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names|dlopen ...\n");
 	return 2;
 }
