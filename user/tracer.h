@@ -17,18 +17,19 @@ struct tracer_config {
 	const pid_t *tgids;      /* processes to trace, filtered inside BPF */
 	int ntgids;
 	bool resources;          /* read CPU time, faults and I/O at each probe */
-	uint32_t ringbuf_bytes;  /* power of two */
+	uint32_t ringbuf_bytes;  /* power of two, split over one ring per CPU */
 	int verbose;             /* >= 3 forwards libbpf's messages to stderr */
 };
 
-/* Called for each record drained from the ring buffer; len is the record
- * size. Return 0 to continue. */
+/* Called for each record drained from the rings (records shorter than
+ * struct etl_op_record are skipped). Return 0 to continue. */
 typedef int (*tracer_record_fn)(void *ctx, const struct etl_op_record *rec);
 
 struct tracer;
 
-/* Opens and loads the BPF object for cfg and attaches the thread-exit and
- * exec tracepoints. Returns 0 or a negative errno (-EPERM: privileges;
+/* Opens and loads the BPF object for cfg, creates the per-CPU rings, and
+ * attaches the thread-exit and exec hooks (with cfg->resources also the
+ * context-switch and rss_stat ones). Returns 0 or a negative errno (-EPERM: privileges;
  * -EOPNOTSUPP: the kernel lacks something). *out is owned by the caller
  * and released with tracer_close. */
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
