@@ -38,7 +38,7 @@ endif
 .SECONDARY:
 .PHONY: all deps demo test unit integration bench vmlinux clean
 
-USER_SRCS  := $(wildcard user/*.c)
+USER_SRCS  := $(wildcard user/*.c user/*/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -167,7 +167,7 @@ $(BENCH_OUT)/bench-nomarkers: bench/bench.c $(OUT)/.deps-bench
 	$(Q)$(CC) $(BENCH_FLAGS) -pthread -DBENCH_NO_MARKERS $< -o $@
 
 # The floor reads sites and links uprobe_multi with etltrace's own code.
-FLOOR_SRCS := bench/floor.c user/elf_notes.c user/usdt_args.c user/uprobe_multi.c
+FLOOR_SRCS := bench/floor.c user/target/elf_notes.c user/target/usdt_args.c user/kernel/uprobe_multi.c
 $(BENCH_OUT)/floor: $(FLOOR_SRCS) $(BENCH_OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) -Ibpf -Iuser $(FLOOR_SRCS) -lbpf -lelf -lz -o $@
@@ -199,4 +199,4 @@ vmlinux: $(OUT)/.deps-build
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*/*.d $(OUT)/examples/*.d)
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/user/*/*.d $(OUT)/tests/*/*.d $(OUT)/examples/*.d)

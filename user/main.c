@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* main.c - etltrace: parse the command line, run one trace or comparison. */
-#include "compare.h"
-#include "options.h"
-#include "session.h"
+#include "run/compare.h"
+#include "cli/options.h"
+#include "run/trace.h"
 
 int main(int argc, char **argv)
 {

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "baseline.h"
-#include "report.h"
+#include "report/comparison.h"
+#include "report/report.h"
 
 /* Parses text (strictly, like a file) into perf_ops; returns 0 or -1 with
  * the error in err. */

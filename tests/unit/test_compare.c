@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "compare.h"
-#include "options.h"
+#include "run/compare.h"
+#include "cli/options.h"
 
 struct fixture {
 	char dir[64];

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "options.h"
+#include "cli/config.h"
+#include "cli/options.h"
 
 struct fixture {
 	char dir[64];

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "histogram.h"
+#include "collect/histogram.h"
 
 static const double percentiles[] = { 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 100 };
 

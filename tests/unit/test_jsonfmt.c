@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "jsonfmt.h"
+#include "report/jsonfmt.h"
 
 /* json-c's own pretty form of `doc`, with the newline the stream ends with. */
 static char *json_c_form(const char *doc)

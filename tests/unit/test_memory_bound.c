@@ -26,9 +26,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "report.h"
-#include "stats.h"
+#include "cli/config.h"
+#include "report/report.h"
+#include "collect/stats.h"
 
 /* --- counting allocator ---------------------------------------------------- */
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "names.h"
+#include "util/names.h"
 
 #define FFFD "\xef\xbf\xbd"
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "oplog.h"
+#include "report/oplog.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

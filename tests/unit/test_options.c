@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "options.h"
+#include "cli/options.h"
 
 /* Parses argv (NULL-terminated) in a child. Returns options_parse's exit
  * code, or 100 + check(&o) when the run would go on. */

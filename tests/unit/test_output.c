@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "deliver.h"
-#include "options.h"
-#include "output.h"
+#include "output/deliver.h"
+#include "cli/options.h"
+#include "output/outfile.h"
 
 struct fixture {
 	char dir[64];

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "options.h"
-#include "preflight.h"
+#include "cli/options.h"
+#include "kernel/preflight.h"
 
 /* A fake root holding the given kernel files (empty), removed by teardown. */
 static char root[] = "/tmp/etltrace-preflight-XXXXXX";

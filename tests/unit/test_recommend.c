@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "report.h"
+#include "report/report.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

@@ -17,9 +17,9 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "baseline.h"
-#include "config.h"
-#include "report.h"
+#include "report/comparison.h"
+#include "cli/config.h"
+#include "report/report.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "names.h"
-#include "report.h"
+#include "cli/config.h"
+#include "util/names.h"
+#include "report/report.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

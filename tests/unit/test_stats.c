@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
+#include "collect/stats.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "report.h"
+#include "cli/config.h"
+#include "report/report.h"
 
 #define MS 1000000ull
 #define MIB (1024ll * 1024)

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "usdt_args.h"
+#include "target/usdt_args.h"
 
 #define OFF(r) offsetof(struct user_regs_struct, r)
 

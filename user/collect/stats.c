@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stats.c - the per-operation table behind stats.h: an open-addressing hash
+ * table (linear probing, power-of-two capacity, at most half full) of
+ * pointers to heap-allocated op_stats, keyed by the raw name bytes.
+ *
+ * Names come from the traced process; a process emitting many distinct names
+ * crafted to collide under FNV-1a only slows its own report down. The table
+ * holds at most max_named entries; the overflow entry lives beside it, so a
+ * target's own operation named STATS_OTHER_NAME stays apart from it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/stats.h"
+
+_Static_assert(sizeof(struct op_stats) == 232, "the memory bound in stats.h counts 232 bytes");
+
+#define STATS_MIN_CAP 16
+
+struct slot {
+	uint64_t hash;
+	struct op_stats *op; /* NULL: empty slot */
+};
+
+struct stats {
+	struct slot *slots;
+	size_t cap;       /* power of two */
+	size_t size;      /* occupied slots, always <= cap / 2 and <= max_named */
+	size_t max_named;
+	struct op_stats *other; /* STATS_OTHER_NAME, NULL until a name is over the cap */
+	uint64_t over_limit;    /* samples added to `other` */
+};
+
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Returns the slot holding `name`, or the empty slot where it belongs. */
+static struct slot *slot_for(const struct slot *slots, size_t cap, uint64_t hash,
+			     const char *name)
+{
+	size_t mask = cap - 1;
+
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		const struct slot *sl = &slots[i];
+
+		if (!sl->op || (sl->hash == hash && strcmp(sl->op->name, name) == 0))
+			return (struct slot *)sl;
+	}
+}
+
+/* `name` cut at STATS_NAME_MAX bytes: name itself, or a copy in buf. */
+static const char *cut_name(const char *name, char buf[STATS_NAME_MAX + 1])
+{
+	if (strnlen(name, STATS_NAME_MAX + 1) <= STATS_NAME_MAX)
+		return name;
+	memcpy(buf, name, STATS_NAME_MAX);
+	buf[STATS_NAME_MAX] = '\0';
+	return buf;
+}
+
+/* A new empty entry with its name in the same allocation, or NULL. */
+static struct op_stats *op_new(const char *name)
+{
+	size_t len = strlen(name);
+	struct op_stats *op = calloc(1, sizeof(*op) + len + 1);
+
+	if (!op)
+		return NULL;
+	op->name = (char *)(op + 1);
+	memcpy(op->name, name, len + 1);
+	return op;
+}
+
+static void op_free(struct op_stats *op)
+{
+	if (!op)
+		return;
+	histogram_release(&op->hist);
+	free(op);
+}
+
+struct stats *stats_new(size_t max_operations)
+{
+	struct stats *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->max_named = max_operations ? max_operations : 1;
+	st->slots = calloc(STATS_MIN_CAP, sizeof(*st->slots));
+	if (!st->slots) {
+		free(st);
+		return NULL;
+	}
+	st->cap = STATS_MIN_CAP;
+	return st;
+}
+
+void stats_free(struct stats *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->cap; i++)
+		op_free(st->slots[i].op);
+	op_free(st->other);
+	free(st->slots);
+	free(st);
+}
+
+/* Doubles the capacity. Returns 0 or -ENOMEM (table unchanged). */
+static int stats_grow(struct stats *st)
+{
+	size_t cap = st->cap * 2;
+	struct slot *slots;
+
+	if (cap < st->cap || cap > SIZE_MAX / sizeof(*slots))
+		return -ENOMEM;
+	slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->cap; i++) {
+		const struct slot *old = &st->slots[i];
+
+		if (old->op)
+			*slot_for(slots, cap, old->hash, old->op->name) = *old;
+	}
+	free(st->slots);
+	st->slots = slots;
+	st->cap = cap;
+	return 0;
+}
+
+/* Returns the entry for `name`, created empty if absent and the table is
+ * not full, or the overflow entry (*over set); NULL on ENOMEM. */
+static struct op_stats *stats_get(struct stats *st, const char *name, bool *over)
+{
+	uint64_t hash = name_hash(name);
+	struct slot *sl = slot_for(st->slots, st->cap, hash, name);
+	struct op_stats *op;
+
+	*over = false;
+	if (sl->op)
+		return sl->op;
+	if (st->size >= st->max_named) {
+		*over = true;
+		if (!st->other)
+			st->other = op_new(STATS_OTHER_NAME);
+		return st->other;
+	}
+	if ((st->size + 1) * 2 > st->cap) {
+		if (stats_grow(st))
+			return NULL;
+		sl = slot_for(st->slots, st->cap, hash, name);
+	}
+	op = op_new(name);
+	if (!op)
+		return NULL;
+	sl->hash = hash;
+	sl->op = op;
+	st->size++;
+	return op;
+}
+
+/* Returns 0, or -ENOMEM with op unchanged. */
+static int op_add_finished(struct op_stats *op, const struct op_sample *s)
+{
+	if (histogram_add(&op->hist, s->duration_ns))
+		return -ENOMEM;
+	if (op->count == 0) {
+		op->min_ns = s->duration_ns;
+		op->max_ns = s->duration_ns;
+		op->max_mem_delta = s->mem_delta;
+		op->max_peak_delta = s->mem_peak_delta;
+		op->max_depth = s->depth;
+	} else {
+		if (s->duration_ns < op->min_ns)
+			op->min_ns = s->duration_ns;
+		if (s->duration_ns > op->max_ns)
+			op->max_ns = s->duration_ns;
+		if (s->mem_delta > op->max_mem_delta)
+			op->max_mem_delta = s->mem_delta;
+		if (s->mem_peak_delta > op->max_peak_delta)
+			op->max_peak_delta = s->mem_peak_delta;
+		if (s->depth > op->max_depth)
+			op->max_depth = s->depth;
+	}
+	op->count++;
+	op->total_ns += s->duration_ns;
+	op->sum_mem_delta += s->mem_delta;
+	op->sum_peak_delta += s->mem_peak_delta;
+
+	if (s->has_resources) {
+		op->cpu_ns += s->cpu_ns;
+		op->min_flt += s->min_flt;
+		op->maj_flt += s->maj_flt;
+		op->read_bytes += s->read_bytes;
+		op->write_bytes += s->write_bytes;
+		op->resource_ns += s->duration_ns;
+		op->resource_samples++;
+	}
+	if (s->has_records) {
+		op->records += s->records;
+		op->records_ns += s->duration_ns;
+		op->record_samples++;
+	}
+	return 0;
+}
+
+int stats_add(struct stats *st, const char *name, const struct op_sample *s)
+{
+	char buf[STATS_NAME_MAX + 1];
+	struct op_stats *op;
+	bool over;
+	int err = 0;
+
+	if (!st || !name || !s)
+		return -EINVAL;
+	op = stats_get(st, cut_name(name, buf), &over);
+	if (!op)
+		return -ENOMEM;
+	if (s->unfinished)
+		op->unfinished++;
+	else
+		err = op_add_finished(op, s);
+	if (!err && over)
+		st->over_limit++;
+	return err;
+}
+
+size_t stats_size(const struct stats *st)
+{
+	return st ? st->size + (st->other != NULL) : 0;
+}
+
+uint64_t stats_over_limit(const struct stats *st)
+{
+	return st ? st->over_limit : 0;
+}
+
+const struct op_stats *stats_find(const struct stats *st, const char *name)
+{
+	char buf[STATS_NAME_MAX + 1];
+	const struct op_stats *op;
+
+	if (!st || !name)
+		return NULL;
+	name = cut_name(name, buf);
+	op = slot_for(st->slots, st->cap, name_hash(name), name)->op;
+	if (!op && st->other && strcmp(name, STATS_OTHER_NAME) == 0)
+		op = st->other;
+	return op;
+}
+
+const struct op_stats *stats_other(const struct stats *st)
+{
+	return st ? st->other : NULL;
+}
+
+static int cmp_total_desc(const void *a, const void *b)
+{
+	const struct op_stats *x = *(const struct op_stats *const *)a;
+	const struct op_stats *y = *(const struct op_stats *const *)b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+size_t stats_sorted(const struct stats *st, const struct op_stats **out)
+{
+	size_t n = 0;
+
+	if (!st)
+		return 0;
+	for (size_t i = 0; i < st->cap; i++) {
+		if (st->slots[i].op)
+			out[n++] = st->slots[i].op;
+	}
+	if (st->other)
+		out[n++] = st->other;
+	if (n > 1)
+		qsort(out, n, sizeof(*out), cmp_total_desc);
+	return n;
+}
+
+ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
+{
+	size_t n = stats_size(st);
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	return (ssize_t)stats_sorted(st, *out);
+}
+
+void stats_summarize(const struct stats *st, struct stats_summary *out)
+{
+	uint64_t total_ns = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; st && i <= st->cap; i++) {
+		const struct op_stats *op = i < st->cap ? st->slots[i].op : st->other;
+
+		if (!op)
+			continue;
+		total_ns += op->total_ns;
+		out->total_operations += op->count;
+		out->unfinished += op->unfinished;
+	}
+	out->total_time = (double)total_ns / 1e9;
+	if (out->total_operations)
+		out->avg_operation_time = out->total_time / (double)out->total_operations;
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* deliver.c - see deliver.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/diag.h"
+#include "output/deliver.h"
+#include "util/names.h"
+#include "output/outfile.h"
+
+#define LISTED_REGRESSIONS 5
+
+/* Prints "etltrace: cannot write WHAT to PATH: REASON". */
+static void write_error(const char *what, const char *path, int err)
+{
+	char *p = path ? name_for_terminal(path) : NULL;
+	const char *why = strerror(-err);
+
+	if (err == -ELOOP)
+		why = "it is a symbolic link (refused: give the file it points to)";
+	else if (err == -EISDIR)
+		why = "it is a directory";
+	diag("cannot write %s to %s: %s", what, path ? (p ? p : "?") : "stdout", why);
+	free(p);
+}
+
+static int check_path(const char *path, const char *what)
+{
+	struct stat st;
+
+	if (!path || lstat(path, &st))
+		return 0; /* absent: created at the end; other errors show then */
+	if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
+		write_error(what, path, S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR);
+		return ETL_EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int deliver_check(const struct options *o, const char *what, bool stdout_closed)
+{
+	if (!o->output && stdout_closed) {
+		diag("cannot write %s to stdout: it is closed (give -o FILE)", what);
+		return ETL_EXIT_OUTPUT;
+	}
+	return check_path(o->output, what) ?: check_path(o->save_baseline, "the baseline");
+}
+
+int deliver_file(const char *path, const char *what, bool stdout_closed,
+		 int (*writer)(void *ctx, FILE *f), void *ctx)
+{
+	struct out_file out;
+	int err;
+
+	if (!path && stdout_closed) {
+		write_error(what, NULL, -EBADF);
+		return ETL_EXIT_OUTPUT;
+	}
+	err = out_open(&out, path);
+	if (!err) {
+		errno = 0;
+		err = writer(ctx, out.f);
+		if (err == -EIO && errno) /* the writer's failed fflush says why */
+			err = -errno;
+		if (err)
+			out_abort(&out);
+		else
+			err = out_commit(&out);
+	}
+	if (err) {
+		write_error(what, path, err);
+		return ETL_EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+static int write_text(void *ctx, FILE *f)
+{
+	return report_write_text(ctx, f);
+}
+
+static int write_json(void *ctx, FILE *f)
+{
+	return report_write_json(ctx, f);
+}
+
+/* One line on stderr naming the first regressions, for CI logs. */
+static void announce(const struct comparison *c, const char *baseline)
+{
+	char *b = name_for_terminal(baseline), *list = NULL;
+	size_t shown = 0, len = 0;
+	FILE *f = open_memstream(&list, &len);
+
+	for (size_t i = 0; f && i < c->nrows && shown < LISTED_REGRESSIONS; i++) {
+		char *n;
+
+		if (!c->rows[i].regression)
+			continue;
+		n = name_for_terminal(c->rows[i].name);
+		fprintf(f, "%s %s (%.2fx)", shown ? "," : "", n ? n : "?", c->rows[i].ratio);
+		free(n);
+		shown++;
+	}
+	if (f)
+		fclose(f);
+	diag("%zu operation%s regressed against %s (avg_time > %g x baseline):%s%s",
+	     c->nregressions, c->nregressions == 1 ? "" : "s", b ? b : "?", c->factor,
+	     list ? list : "", c->nregressions > shown ? ", ..." : "");
+	free(list);
+	free(b);
+}
+
+int deliver_report(const struct options *o, struct report_input *in, const struct perf_ops *base,
+		   bool stdout_closed, size_t *nregressions)
+{
+	struct perf_ops cur = { 0 };
+	struct comparison cmp = { 0 };
+	int rc = 0;
+
+	/* Both reports are streamed from the statistics (report.h): no copy of
+	 * the whole report is ever built, so writing it costs little memory. */
+	*nregressions = 0;
+	in->cmp = NULL;
+	if (base) {
+		if (report_perf_ops(in, &cur) ||
+		    comparison_build(base, &cur, o->set.regression_factor, &cmp)) {
+			fputs("etltrace: out of memory while comparing with the baseline\n", stderr);
+			rc = ETL_EXIT_FAILURE;
+			goto cleanup;
+		}
+		in->cmp = &cmp;
+	}
+	rc = deliver_file(o->output, "the report", stdout_closed,
+			  o->format == FORMAT_JSON ? write_json : write_text, in);
+	if (o->save_baseline)
+		rc = deliver_file(o->save_baseline, "the baseline", false, write_json, in) ?: rc;
+	if (cmp.nregressions)
+		announce(&cmp, o->baseline);
+	*nregressions = cmp.nregressions;
+cleanup:
+	in->cmp = NULL;
+	comparison_free(&cmp);
+	perf_ops_free(&cur);
+	return rc;
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report_text.c - the report as aligned text for a terminal: one row per
+ * operation sorted by total time, then the summary, every counter (zeros
+ * included, so no loss goes unseen), the recommendations, the suggestions
+ * (each with its evidence) and, with --baseline, the comparison
+ * (report_compare.c).
+ *
+ * Every name passes through name_for_terminal, so nothing from the traced
+ * process can reach the terminal as a control sequence; names wider than
+ * NAME_MAX_COLS columns are cut with "...". Counter keys are etltrace's own
+ * constants and are printed as they are.
+ *
+ * Columns: TOTAL(s) with 3 decimals; AVG/MIN/MAX(s) with 6, and so the
+ * percentiles P50/P90/P99(s) (nearest rank, within 1%: histogram.h); memory in MB
+ * (MiB) with 1 decimal: AVG MEM and MAX MEM are the seed's RSS deltas, PEAK
+ * the largest peak delta; CPU% is on-CPU time over the duration of the
+ * samples that carried resources. Cells needing a finished sample (or, for
+ * CPU%, such a sample) show "-". Names are left-aligned by display width,
+ * numbers right-aligned, two spaces between columns.
+ *
+ * Nothing is kept per operation beyond a pointer: each row is formatted
+ * when needed and freed (report.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/histogram.h"
+#include "util/names.h"
+#include "report/report.h"
+
+#define BYTES_PER_MB 1048576.0
+#define NAME_MAX_COLS 48
+#define COL_GAP "  "
+
+enum col {
+	COL_NAME, COL_COUNT, COL_TOTAL, COL_AVG, COL_MIN, COL_P50, COL_P90, COL_P99, COL_MAX,
+	COL_AVG_MEM, COL_MAX_MEM, COL_PEAK, COL_CPU, COL_UNFIN, NCOLS,
+};
+
+static const char *const col_header[NCOLS] = {
+	"OPERATION", "COUNT", "TOTAL(s)", "AVG(s)", "MIN(s)", "P50(s)", "P90(s)", "P99(s)", "MAX(s)",
+	"AVG MEM(MB)", "MAX MEM(MB)", "PEAK(MB)", "CPU%", "UNFIN",
+};
+
+/* Returns a malloc'd "%.*f" of v, never "-0.0" (a negative value that
+ * rounds to zero prints as zero). NULL on ENOMEM. */
+static char *fmt_fixed(double v, int decimals)
+{
+	char *s;
+
+	if (asprintf(&s, "%.*f", decimals, v) < 0)
+		return NULL;
+	if (s[0] == '-' && strspn(s + 1, "0.") == strlen(s + 1))
+		memmove(s, s + 1, strlen(s));
+	return s;
+}
+
+static char *fmt_u64(uint64_t v)
+{
+	char *s;
+
+	return asprintf(&s, "%llu", (unsigned long long)v) < 0 ? NULL : s;
+}
+
+static char *fmt_percentile(const struct op_stats *op, double p)
+{
+	if (op->count == 0)
+		return strdup("-");
+	return fmt_fixed((double)histogram_percentile(&op->hist, p) / 1e9, 6);
+}
+
+/* Fills row[NCOLS] with the cells of one operation. Returns 0 or -ENOMEM; the caller frees the cells set, even on error. */
+static int fill_row(char **row, const struct op_stats *op)
+{
+	bool done = op->count > 0;
+	double n = done ? (double)op->count : 1.0;
+	char *shown = name_for_terminal(op->name);
+
+	row[COL_NAME] = shown ? name_fit_width(shown, NAME_MAX_COLS) : NULL;
+	free(shown);
+	row[COL_COUNT] = fmt_u64(op->count);
+	row[COL_TOTAL] = fmt_fixed((double)op->total_ns / 1e9, 3);
+	row[COL_AVG] = done ? fmt_fixed((double)op->total_ns / 1e9 / n, 6) : strdup("-");
+	row[COL_MIN] = done ? fmt_fixed((double)op->min_ns / 1e9, 6) : strdup("-");
+	row[COL_P50] = fmt_percentile(op, 50);
+	row[COL_P90] = fmt_percentile(op, 90);
+	row[COL_P99] = fmt_percentile(op, 99);
+	row[COL_MAX] = done ? fmt_fixed((double)op->max_ns / 1e9, 6) : strdup("-");
+	row[COL_AVG_MEM] = done ? fmt_fixed((double)op->sum_mem_delta / n / BYTES_PER_MB, 1)
+				: strdup("-");
+	row[COL_MAX_MEM] = done ? fmt_fixed((double)op->max_mem_delta / BYTES_PER_MB, 1)
+				: strdup("-");
+	row[COL_PEAK] = done ? fmt_fixed((double)op->max_peak_delta / BYTES_PER_MB, 1)
+			     : strdup("-");
+	row[COL_CPU] = op->resource_ns > 0
+			       ? fmt_fixed(100.0 * (double)op->cpu_ns / (double)op->resource_ns, 1)
+			       : strdup("-");
+	row[COL_UNFIN] = fmt_u64(op->unfinished);
+	for (int c = 0; c < NCOLS; c++) {
+		if (!row[c])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void print_row(FILE *f, const char *const *row, const size_t *width)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		size_t w = name_display_width(row[c]);
+
+		if (c > 0)
+			fputs(COL_GAP, f);
+		if (c == COL_NAME) /* left-aligned; the only column with wide text */
+			fprintf(f, "%s%*s", row[c], (int)(width[c] - w), "");
+		else
+			fprintf(f, "%*s%s", (int)(width[c] - w), "", row[c]);
+	}
+	fputc('\n', f);
+}
+
+static void free_row(char **row)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		free(row[c]);
+		row[c] = NULL;
+	}
+}
+
+/* Writes the operations table in two passes over the sorted operations,
+ * one to size the columns and one to print, formatting each row twice
+ * rather than keeping every cell. Returns 0 or -ENOMEM. */
+static int write_table(FILE *f, const struct stats *st)
+{
+	const struct op_stats **ops = NULL;
+	ssize_t got = stats_sorted_alloc(st, &ops);
+	char *row[NCOLS] = { 0 };
+	size_t n, width[NCOLS];
+	int err = 0;
+
+	if (got < 0)
+		return (int)got;
+	if (got == 0) {
+		fputs("No operations traced.\n", f);
+		return 0;
+	}
+	n = (size_t)got;
+	for (int c = 0; c < NCOLS; c++)
+		width[c] = strlen(col_header[c]);
+	for (size_t r = 0; r < n && !err; r++) {
+		err = fill_row(row, ops[r]);
+		for (int c = 0; c < NCOLS && !err; c++) {
+			size_t w = name_display_width(row[c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+		free_row(row);
+	}
+	if (!err)
+		print_row(f, col_header, width);
+	for (size_t r = 0; r < n && !err; r++) {
+		err = fill_row(row, ops[r]);
+		if (!err)
+			print_row(f, (const char *const *)row, width);
+		free_row(row);
+	}
+	free(ops);
+	return err;
+}
+
+static void write_summary(FILE *f, const struct report_input *in)
+{
+	struct stats_summary sum;
+
+	stats_summarize(in->stats, &sum);
+	fputs("Summary:\n", f);
+	fprintf(f, "  %-21s  %.6f s\n", "total_time", sum.total_time);
+	fprintf(f, "  %-21s  %llu\n", "total_operations", (unsigned long long)sum.total_operations);
+	fprintf(f, "  %-21s  %.6f s\n", "avg_operation_time", sum.avg_operation_time);
+	fprintf(f, "  %-21s  %.6f s\n", "wall_time", in->wall_seconds);
+	fprintf(f, "  %-21s  %llu\n", "unfinished_operations", (unsigned long long)sum.unfinished);
+	fprintf(f, "  %-21s  ", "pids");
+	for (size_t i = 0; i < in->npids; i++)
+		fprintf(f, "%s%d", i ? " " : "", (int)in->pids[i]);
+	fputs(in->npids ? "\n" : "(none)\n", f);
+}
+
+static void write_counters(FILE *f, const struct report_input *in)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < in->ncounters; i++) {
+		int len = (int)strlen(in->counters[i].key);
+
+		if (len > w)
+			w = len;
+	}
+	fputs("Counters:\n", f);
+	for (size_t i = 0; i < in->ncounters; i++)
+		fprintf(f, "  %-*s  %llu\n", w, in->counters[i].key,
+			(unsigned long long)in->counters[i].value);
+	if (in->ncounters == 0)
+		fputs("  (none)\n", f);
+}
+
+/* Returns 0 or -ENOMEM. */
+static int write_recommendations(FILE *f, const struct report_input *in)
+{
+	char **recs = NULL;
+	int n = recommendations_build(in, &recs), err = 0;
+
+	if (n < 0)
+		return n;
+	fputs("Recommendations:\n", f);
+	for (int i = 0; i < n && !err; i++) {
+		char *shown = name_for_terminal(recs[i]);
+
+		if (shown)
+			fprintf(f, "  - %s\n", shown);
+		else
+			err = -ENOMEM;
+		free(shown);
+	}
+	if (n == 0)
+		fputs("  (none)\n", f);
+	recommendations_free(recs, (size_t)n);
+	return err;
+}
+
+/* Each suggestion with its evidence; the operation is named in the
+ * evidence when the seed's text does not name it. Returns 0 or -ENOMEM. */
+static int write_suggestions(FILE *f, const struct report_input *in)
+{
+	struct suggestion *sugg = NULL;
+	int n = suggestions_build(in, &sugg), err = 0;
+
+	if (n < 0)
+		return n;
+	fputs("Suggestions:\n", f);
+	for (int i = 0; i < n && !err; i++) {
+		char *text = name_for_terminal(sugg[i].text);
+		char *name = sugg[i].named ? NULL : name_for_terminal(sugg[i].op->name);
+
+		if (!text || (!sugg[i].named && !name))
+			err = -ENOMEM;
+		else if (sugg[i].named)
+			fprintf(f, "  - %s (%s)\n", text, sugg[i].evidence);
+		else
+			fprintf(f, "  - %s (%s: %s)\n", text, name, sugg[i].evidence);
+		free(text);
+		free(name);
+	}
+	if (n == 0)
+		fputs("  (none)\n", f);
+	suggestions_free(sugg, (size_t)n);
+	return err;
+}
+
+int report_write_text(const struct report_input *in, FILE *f)
+{
+	int err;
+
+	if (!in || !f)
+		return -EINVAL;
+	err = write_table(f, in->stats);
+	if (!err) {
+		fputc('\n', f);
+		write_summary(f, in);
+		fputc('\n', f);
+		write_counters(f, in);
+		fputc('\n', f);
+		err = write_recommendations(f, in);
+	}
+	if (!err) {
+		fputc('\n', f);
+		err = write_suggestions(f, in);
+	}
+	if (!err && in->cmp) {
+		fputc('\n', f);
+		err = comparison_write_text(in->cmp, f);
+	}
+	if (fflush(f) == EOF || ferror(f))
+		return -EIO;
+	return err;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/* usdt_args.c - USDT argument strings to etl_usdt_spec. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/user.h>
+
+#include "target/usdt_args.h"
+
+/* struct user_regs_struct is the ptrace view of the kernel's x86-64
+ * struct pt_regs, field for field, so its offsets are pt_regs offsets. */
+static const struct {
+	const char *names[4]; /* 64, 32, 16, 8-bit low part */
+	size_t off;
+} regs[] = {
+	{ { "rax", "eax", "ax", "al" }, offsetof(struct user_regs_struct, rax) },
+	{ { "rbx", "ebx", "bx", "bl" }, offsetof(struct user_regs_struct, rbx) },
+	{ { "rcx", "ecx", "cx", "cl" }, offsetof(struct user_regs_struct, rcx) },
+	{ { "rdx", "edx", "dx", "dl" }, offsetof(struct user_regs_struct, rdx) },
+	{ { "rsi", "esi", "si", "sil" }, offsetof(struct user_regs_struct, rsi) },
+	{ { "rdi", "edi", "di", "dil" }, offsetof(struct user_regs_struct, rdi) },
+	{ { "rbp", "ebp", "bp", "bpl" }, offsetof(struct user_regs_struct, rbp) },
+	{ { "rsp", "esp", "sp", "spl" }, offsetof(struct user_regs_struct, rsp) },
+	{ { "r8", "r8d", "r8w", "r8b" }, offsetof(struct user_regs_struct, r8) },
+	{ { "r9", "r9d", "r9w", "r9b" }, offsetof(struct user_regs_struct, r9) },
+	{ { "r10", "r10d", "r10w", "r10b" }, offsetof(struct user_regs_struct, r10) },
+	{ { "r11", "r11d", "r11w", "r11b" }, offsetof(struct user_regs_struct, r11) },
+	{ { "r12", "r12d", "r12w", "r12b" }, offsetof(struct user_regs_struct, r12) },
+	{ { "r13", "r13d", "r13w", "r13b" }, offsetof(struct user_regs_struct, r13) },
+	{ { "r14", "r14d", "r14w", "r14b" }, offsetof(struct user_regs_struct, r14) },
+	{ { "r15", "r15d", "r15w", "r15b" }, offsetof(struct user_regs_struct, r15) },
+};
+
+/* Parses "%name" at *p (advancing it); returns the pt_regs offset or -1. */
+static long parse_reg(const char **p)
+{
+	const char *s = *p;
+	size_t len = 0;
+
+	if (*s != '%')
+		return -1;
+	s++;
+	while ((s[len] >= 'a' && s[len] <= 'z') || (s[len] >= '0' && s[len] <= '9'))
+		len++;
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		for (size_t j = 0; j < 4; j++)
+			if (strlen(regs[i].names[j]) == len && !strncmp(regs[i].names[j], s, len)) {
+				*p = s + len;
+				return (long)regs[i].off;
+			}
+	return -1;
+}
+
+/* Parses a signed decimal or 0x-hex integer at *p (advancing it). */
+static int parse_int(const char **p, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(*p, &end, 0);
+	if (end == *p || errno)
+		return -1;
+	*p = end;
+	return 0;
+}
+
+/* Parses one "SIZE@OPERAND" at *p into a (may be NULL: only validated). */
+static int parse_one(const char **p, struct etl_usdt_arg *a)
+{
+	struct etl_usdt_arg tmp = {};
+	long long size, v = 0;
+	const char *s = *p;
+	long reg;
+
+	if (parse_int(&s, &size) || *s++ != '@')
+		return -EINVAL;
+	tmp.is_signed = size < 0;
+	size = llabs(size);
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	tmp.shift = (__u8)(64 - 8 * size);
+	if (*s == '$') {
+		s++;
+		if (parse_int(&s, &v))
+			return -EINVAL;
+		tmp.kind = ETL_ARG_CONST;
+		tmp.val = v;
+	} else if (*s == '%') {
+		reg = parse_reg(&s);
+		if (reg < 0)
+			return -EINVAL;
+		tmp.kind = ETL_ARG_REG;
+		tmp.reg_off = (__u32)reg;
+	} else {
+		if (*s != '(' && parse_int(&s, &v))
+			return -EINVAL;
+		if (*s++ != '(')
+			return -EINVAL;
+		reg = parse_reg(&s);
+		if (reg < 0 || *s++ != ')')
+			return -EINVAL;
+		tmp.kind = ETL_ARG_REG_DEREF;
+		tmp.reg_off = (__u32)reg;
+		tmp.val = v;
+	}
+	if (*s && *s != ' ')
+		return -EINVAL;
+	if (a)
+		*a = tmp;
+	*p = s;
+	return 0;
+}
+
+int usdt_parse_args(const char *args, struct etl_usdt_spec *spec)
+{
+	const char *p = args;
+
+	memset(spec, 0, sizeof(*spec));
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return 0;
+		if (parse_one(&p, spec->nargs < ETL_USDT_ARGS ? &spec->arg[spec->nargs] : NULL))
+			return -EINVAL;
+		spec->nargs++;
+	}
+}
