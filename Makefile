@@ -116,7 +116,7 @@ $(OUT)/tests/progs/lib%.so: tests/progs/lib/%.c $(OUT)/.deps-build
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $^ $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
 
 $(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h $(OUT)/.deps-build
 	$(call msg,CC,$@)
