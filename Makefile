@@ -113,10 +113,10 @@ $(OUT)/tests/progs/lib%.so: tests/progs/lib/%.c $(OUT)/.deps-build
 	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -g -fPIC -shared -MMD -MP -Iinclude $< -o $@
 
 # --- tests ------------------------------------------------------------------
-$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+$(OUT)/tests/unit/%: tests/unit/%.c tests/unit/helpers.c tests/unit/helpers.h $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(filter %.c %.o,$^) $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $(filter %.c %.o,$^) $(LDLIBS) -lmicrohttpd -lcmocka -lm -o $@
 
 $(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c tests/integration/harness.h $(OUT)/.deps-build
 	$(call msg,CC,$@)
@@ -167,7 +167,7 @@ $(BENCH_OUT)/bench-nomarkers: bench/bench.c $(OUT)/.deps-bench
 	$(Q)$(CC) $(BENCH_FLAGS) -pthread -DBENCH_NO_MARKERS $< -o $@
 
 # The floor reads sites and links uprobe_multi with etltrace's own code.
-FLOOR_SRCS := bench/floor.c user/target/elf_notes.c user/target/usdt_args.c user/kernel/uprobe_multi.c
+FLOOR_SRCS := bench/floor.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c
 $(BENCH_OUT)/floor: $(FLOOR_SRCS) $(BENCH_OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) -Ibpf -Iuser $(FLOOR_SRCS) -lbpf -lelf -lz -o $@

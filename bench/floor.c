@@ -29,9 +29,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "target/elf_notes.h"
+#include "usdt/notes.h"
 #include "floor.skel.h"
-#include "kernel/uprobe_multi.h"
+#include "kernel/links.h"
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

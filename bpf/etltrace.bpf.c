@@ -7,10 +7,17 @@
  * it and writes ONE record per completed operation to the ring buffer.
  * Everything that does not become a record is counted in `counters`.
  *
+ * Which processes are traced: the `procs` map. The loader adds the
+ * processes it was given; with follow_children the fork hook adds the
+ * children of traced processes; with accept_any (-b, where only the given
+ * binaries are attached) any process that reaches a probe is added. A
+ * thread has a stack only if its process is traced, so the hot path's
+ * check is the stack lookup it needs anyway.
+ *
  * Records are submitted without a wakeup: the loader drains the ring on a
  * short timer. A wakeup is forced only when a record makes the unread data
  * cross `wakeup_bytes`, so a burst cannot overrun the ring between timer
- * ticks while the common path never pays for a wakeup.
+ * ticks, and for process events, which the loader acts on at once.
  *
  * With collect_resources, two more programs run outside the probes so the
  * probes themselves only read a few fields:
@@ -28,10 +35,14 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
+#define SIGSTOP 19
+
 /* Set by the loader between open and load. */
-const volatile __u32 targ_tgids[ETL_MAX_TGIDS] = {};
-const volatile __u32 targ_ntgids = 0;
 const volatile bool collect_resources = true;
+const volatile bool follow_children = true;
+const volatile bool accept_any = false;
+const volatile bool hold_exec = true;
+const volatile __u32 page_shift = 12;
 const volatile __u64 wakeup_bytes = 1 << 20;
 
 /* One ring buffer per CPU: a single ring's reservation lock and producer
@@ -57,11 +68,19 @@ struct {
 } stacks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ETL_MAX_TGIDS);
-	__type(key, __u32);
-	__type(value, struct etl_proc_state);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ETL_MAX_PROCS); /* resized by the loader */
+	__type(key, __u32);                 /* tgid */
+	__type(value, struct etl_proc);
 } procs SEC(".maps");
+
+/* mm of each traced process that has run an operation, for rss_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ETL_MAX_PROCS); /* resized by the loader */
+	__type(key, __u64);                 /* struct mm_struct * */
+	__type(value, __u32);               /* tgid */
+} mm_procs SEC(".maps");
 
 struct counters {
 	__u64 c[ETL_CNT__MAX];
@@ -91,18 +110,20 @@ struct {
 	__type(value, struct etl_usdt_spec);
 } usdt_specs SEC(".maps");
 
-/* Scratch for two names compared byte by byte (an op_end's and its start's). */
-struct name_pair {
+/* Scratch: two names compared byte by byte (an op_end's and its start's),
+ * and a record being written to the task iterator's output. */
+struct scratch {
 	char a[ETL_NAME_MAX];
 	char b[ETL_NAME_MAX];
+	struct etl_op_record rec;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct name_pair);
-} name_scratch SEC(".maps");
+	__type(value, struct scratch);
+} scratch SEC(".maps");
 
 static __always_inline void count_n(enum etl_counter idx, __u64 n)
 {
@@ -118,29 +139,120 @@ static __always_inline void count(enum etl_counter idx)
 	count_n(idx, 1);
 }
 
-/* Index of tgid in the traced list, or -1. */
-static __always_inline int tgid_index(__u32 tgid)
+static __always_inline __u64 max64(__u64 a, __u64 b)
 {
-	for (__u32 i = 0; i < ETL_MAX_TGIDS; i++) {
-		if (i >= targ_ntgids)
-			break;
-		if (targ_tgids[i] == tgid)
-			return (int)i;
-	}
-	return -1;
+	return a > b ? a : b;
 }
 
-/* Resident set of the process in bytes: file + anon + shmem pages. The
- * percpu counters' central value lags by at most the per-CPU batch. */
+/* Before Linux 6.2 mm->rss_stat was a struct of atomic counters; since, it
+ * is an array of per-CPU counters. CO-RE picks the shape at load time. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/* Resident set of the process in bytes: file + anon + shmem pages, read
+ * with direct loads (mm is a BTF pointer). The per-CPU counters' central
+ * value lags by at most the per-CPU batch. */
 static __always_inline __u64 rss_bytes(struct mm_struct *mm)
 {
 	__s64 pages;
 
 	if (!mm)
 		return 0;
-	pages = mm->rss_stat[MM_FILEPAGES].count + mm->rss_stat[MM_ANONPAGES].count +
-		mm->rss_stat[MM_SHMEMPAGES].count;
-	return pages > 0 ? (__u64)pages << 12 : 0;
+	if (bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat)) {
+		struct mm_struct___old *old = (void *)mm;
+
+		pages = old->rss_stat.count[MM_FILEPAGES].counter +
+			old->rss_stat.count[MM_ANONPAGES].counter +
+			old->rss_stat.count[MM_SHMEMPAGES].counter;
+	} else {
+		pages = mm->rss_stat[MM_FILEPAGES].count + mm->rss_stat[MM_ANONPAGES].count +
+			mm->rss_stat[MM_SHMEMPAGES].count;
+	}
+	return pages > 0 ? (__u64)pages << (page_shift & 31) : 0;
+}
+
+/* Writes a record of `size` bytes from ring r's reservation. Wakes the
+ * loader when `urgent`, or once when this record makes the backlog cross
+ * wakeup_bytes. */
+static __always_inline void submit(void *ring, void *r, __u64 size, bool urgent)
+{
+	__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (urgent || (avail >= wakeup_bytes && avail < wakeup_bytes + size + 8))
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(r, flags);
+}
+
+/* This CPU's ring. */
+static __always_inline void *cpu_ring(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&rings, &cpu);
+}
+
+/* Tells the loader about process p (tgid; ppid for forks). */
+static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 ppid)
+{
+	struct etl_proc_event *e;
+	void *ring = cpu_ring();
+
+	e = ring ? bpf_ringbuf_reserve(ring, sizeof(*e), 0) : NULL;
+	if (!e) {
+		count(ETL_CNT_EVENTS_LOST);
+		return;
+	}
+	e->kind = ETL_REC_PROC;
+	e->what = what;
+	e->tgid = BPF_CORE_READ(p, tgid);
+	e->ppid = ppid;
+	e->time_ns = bpf_ktime_get_ns();
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_time);
+	BPF_CORE_READ_STR_INTO(&e->comm, p, group_leader, comm);
+	submit(ring, e, sizeof(*e), true);
+}
+
+/* Adds process tgid (whose task is p) to the traced set. Returns 0, or
+ * -1 if the set is full (counted). */
+static __always_inline int trace_proc(__u32 tgid)
+{
+	struct etl_proc zero = {};
+
+	if (bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST) == 0)
+		return 0;
+	if (bpf_map_lookup_elem(&procs, &tgid))
+		return 0; /* added meanwhile */
+	count(ETL_CNT_PROCS_FULL);
+	return -1;
+}
+
+/* The stack of thread t, created on its first operation if its process is
+ * traced (with accept_any, any process reaching a probe is); NULL if it is
+ * not traced or storage ran out (counted). Off the hot path, and not
+ * inlined into it. */
+static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
+{
+	struct etl_thread_stack *s;
+	__u32 tgid;
+
+	if (!t)
+		return NULL;
+	tgid = t->tgid;
+	if (!bpf_map_lookup_elem(&procs, &tgid)) {
+		if (!accept_any || trace_proc(tgid))
+			return NULL;
+		proc_event(ETL_PROC_NEW, t, 0);
+	}
+	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		count(ETL_CNT_NO_STORAGE);
+	return s;
 }
 
 /* The argument locations of the probe site that fired. */
@@ -199,12 +311,7 @@ static __always_inline const struct etl_usdt_spec *probe_name(struct pt_regs *ct
 	return sp;
 }
 
-static __always_inline __u64 max64(__u64 a, __u64 b)
-{
-	return a > b ? a : b;
-}
-
-/* On-CPU time of the running thread t up to now. */
+/* On-CPU time of the running thread up to now. */
 static __always_inline __u64 cpu_now(const struct etl_thread_stack *s, __u64 now)
 {
 	__u32 zero = 0;
@@ -215,15 +322,20 @@ static __always_inline __u64 cpu_now(const struct etl_thread_stack *s, __u64 now
 
 /* The RSS high-water slot of this thread in its process, claimed on first
  * use; NULL if all slots are taken. */
-static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, int idx, struct mm_struct *mm)
+static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, __u32 tgid,
+					struct mm_struct *mm)
 {
-	__u32 key = (__u32)idx;
-	struct etl_proc_state *ps = bpf_map_lookup_elem(&procs, &key);
+	struct etl_proc *ps = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (!ps)
 		return NULL;
-	if (ps->mm != (__u64)mm)
-		ps->mm = (__u64)mm; /* first operation, or after an exec */
+	if (ps->mm != (__u64)mm) {
+		/* First operation, or after an exec: rss_stat finds it by mm. */
+		__u64 key = (__u64)mm;
+
+		ps->mm = key;
+		bpf_map_update_elem(&mm_procs, &key, &tgid, BPF_ANY);
+	}
 	if (!s->peak_slot) {
 		for (__u32 k = 0; k < ETL_PEAK_SLOTS; k++) {
 			__u32 used = ps->slots_used, bit = 1u << k;
@@ -239,6 +351,15 @@ static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, int idx, str
 			return NULL;
 	}
 	return &ps->hw[(s->peak_slot - 1) & (ETL_PEAK_SLOTS - 1)];
+}
+
+/* splitmix64's finaliser over h + v: path ids. */
+static __always_inline __u64 mix(__u64 h, __u64 v)
+{
+	h += v + 0x9e3779b97f4a7c15ull;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
 }
 
 /* Reads the name at addr into f; on failure marks it for user space. */
@@ -261,24 +382,40 @@ static __always_inline void read_name(struct etl_frame *f, const char *addr)
 		f->flags = ETL_REC_F_NAME_TRUNC;
 }
 
+/* Path id of frame f under parent: by the name's address when it is known
+ * by address (a literal, or unread), else by the bytes BPF read. */
+static __always_inline __u64 path_of(const struct etl_frame *f, __u64 parent)
+{
+	__u64 h = mix(parent, f->name_len);
+
+	if (f->flags & (ETL_REC_F_NAME_BY_ADDR | ETL_REC_F_NAME_UNREAD))
+		return mix(h, f->name_addr);
+	for (__u32 i = 0; i < ETL_NAME_MAX / 8; i++) {
+		__u64 w;
+
+		if (i * 8 > f->name_len)
+			break;
+		__builtin_memcpy(&w, &f->name[i * 8], 8);
+		h = mix(h, w);
+	}
+	return h;
+}
+
 /* op_start of `name`. by_addr: the site declared the name immutable (a
  * string literal): user space reads it once per address, BPF not at all. */
 static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool by_addr)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct etl_thread_stack *s;
+	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	struct etl_frame *f;
-	int idx = tgid_index(t->tgid);
 	__u32 d;
 
-	if (idx < 0)
-		return 0;
-	count(ETL_CNT_STARTS);
-	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
-		count(ETL_CNT_NO_STORAGE);
-		return 0;
+		s = new_stack(t);
+		if (!s)
+			return 0;
 	}
+	count(ETL_CNT_STARTS);
 	d = s->depth;
 	if (d >= ETL_STACK_MAX || s->overflow) {
 		s->overflow++;
@@ -294,10 +431,11 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	} else {
 		read_name(f, name);
 	}
+	f->path_id = path_of(f, d > 0 ? s->f[(d - 1) & (ETL_STACK_MAX - 1)].path_id : 0);
 	f->rss_start = rss_bytes(t->mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
-		__u64 *hw = peak_slot(s, idx, t->mm);
+		__u64 *hw = peak_slot(s, t->tgid, t->mm);
 
 		if (hw) {
 			/* The enclosing operation keeps what it reached so far;
@@ -320,42 +458,22 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	return 0;
 }
 
-static __always_inline void submit(void *ring, struct etl_op_record *r)
-{
-	__u64 avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	/* Wake the loader once, when this record makes the backlog cross. */
-	if (avail >= wakeup_bytes && avail < wakeup_bytes + sizeof(*r) + 8)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(r, flags);
-}
-
 /* What an operation ending now measured, beyond its frame. */
 struct op_end_info {
 	__u64 now;
 	__u64 rss_end;
 	__u64 peak; /* highest RSS inside the operation */
 	__u64 cpu;  /* the thread's on-CPU ns now */
+	__u64 parent_id;
 	long records;
 	bool has_records;
-	bool peak_tracked;
 };
 
-/* Writes frame f of thread t as a record of the given kind. */
-static __always_inline void emit(struct task_struct *t, const struct etl_frame *f, __u32 depth,
-				 __u32 kind, const struct op_end_info *e)
+/* Fills r from frame f of thread t, of the given kind. */
+static __always_inline void fill(struct etl_op_record *r, struct task_struct *t,
+				 const struct etl_frame *f, __u32 depth, __u32 kind,
+				 const struct op_end_info *e)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct etl_op_record *r;
-	void *ring;
-
-	ring = bpf_map_lookup_elem(&rings, &cpu);
-	r = ring ? bpf_ringbuf_reserve(ring, sizeof(*r), 0) : NULL;
-	if (!r) {
-		count(ETL_CNT_RINGBUF_FULL);
-		return;
-	}
 	r->kind = kind;
 	r->flags = f->flags;
 	r->tgid = t->tgid;
@@ -363,6 +481,8 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 	r->depth = depth;
 	r->name_len = f->name_len;
 	r->name_addr = f->name_addr;
+	r->path_id = f->path_id;
+	r->parent_id = e->parent_id;
 	r->start_ns = f->start_ns;
 	r->end_ns = e->now;
 	r->rss_start = f->rss_start;
@@ -387,7 +507,22 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
 		r->name[0] = '\0';
 	else
 		__builtin_memcpy(r->name, f->name, ETL_NAME_MAX);
-	submit(ring, r);
+}
+
+/* Writes frame f of thread t as a record of the given kind to the ring. */
+static __always_inline void emit(struct task_struct *t, const struct etl_frame *f, __u32 depth,
+				 __u32 kind, const struct op_end_info *e)
+{
+	struct etl_op_record *r;
+	void *ring = cpu_ring();
+
+	r = ring ? bpf_ringbuf_reserve(ring, sizeof(*r), 0) : NULL;
+	if (!r) {
+		count(ETL_CNT_RINGBUF_FULL);
+		return;
+	}
+	fill(r, t, f, depth, kind, e);
+	submit(ring, r, sizeof(*r), false);
 }
 
 /*
@@ -402,12 +537,12 @@ static __always_inline void emit(struct task_struct *t, const struct etl_frame *
  * by an early exit) by address. */
 __noinline int match_slow(struct etl_thread_stack *s, __u32 top, __u64 name)
 {
-	struct name_pair *buf;
+	struct scratch *buf;
 	const struct etl_frame *f;
 	const char *mine;
 	__u32 zero = 0, k;
 
-	buf = bpf_map_lookup_elem(&name_scratch, &zero);
+	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s || !buf || top >= ETL_STACK_MAX)
 		return ETL_STACK_MAX;
 	f = &s->f[top];
@@ -475,16 +610,22 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 {
 	struct op_end_info e = { .now = now, .has_records = has_records, .records = records };
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct etl_thread_stack *s;
-	int idx = tgid_index(t->tgid);
+	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	__u64 *hw = NULL;
 	__u32 d, i;
 
-	if (idx < 0)
+	if (!s) {
+		__u32 tgid = t->tgid;
+
+		/* A traced process's thread with no stack has nothing open. */
+		if (bpf_map_lookup_elem(&procs, &tgid)) {
+			count(ETL_CNT_ENDS);
+			count(ETL_CNT_UNMATCHED_END);
+		}
 		return 0;
+	}
 	count(ETL_CNT_ENDS);
-	s = bpf_task_storage_get(&stacks, t, NULL, 0);
-	if (!s || (s->depth == 0 && s->overflow == 0)) {
+	if (s->depth == 0 && s->overflow == 0) {
 		count(ETL_CNT_UNMATCHED_END);
 		return 0;
 	}
@@ -509,62 +650,173 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 	if (collect_resources) {
 		e.cpu = cpu_now(s, e.now);
 		if (s->peak_slot)
-			hw = peak_slot(s, idx, t->mm);
+			hw = peak_slot(s, t->tgid, t->mm);
 		else
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
 	e.peak = close_peak(s, i, d, hw);
+	e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
 	emit(t, &s->f[i], i, ETL_REC_OP, &e);
 	s->depth = i;
 	return 0;
 }
 
-/* A thread that exits, or a process that execs, with operations still open:
- * report each as unfinished so nothing disappears silently. An exiting
- * thread also gives back its peak slot. */
-static __always_inline int flush_open(bool exiting)
+/* Reports the operations thread t left open as unfinished and empties its
+ * stack. The swap of depth to 0 makes sure the exit and exec hooks and the
+ * end-of-trace iterator never report the same frames twice. */
+static __always_inline void flush_open(struct task_struct *t, struct etl_thread_stack *s)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	struct op_end_info e = { .now = bpf_ktime_get_ns() };
-	struct etl_thread_stack *s;
-	int idx = tgid_index(t->tgid);
+	__u32 depth = __sync_lock_test_and_set(&s->depth, 0);
 
-	if (idx < 0)
-		return 0;
-	s = bpf_task_storage_get(&stacks, t, NULL, 0);
-	if (!s)
-		return 0;
+	s->overflow = 0;
 	e.rss_end = rss_bytes(t->mm);
 	e.cpu = cpu_now(s, e.now);
 	for (__u32 i = 0; i < ETL_STACK_MAX; i++) {
-		if (i >= s->depth)
+		if (i >= depth)
 			break;
 		e.peak = s->f[i].peak_before;
+		e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
 		emit(t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 	}
-	s->depth = 0;
-	s->overflow = 0;
-	if (exiting && s->peak_slot) {
-		__u32 key = (__u32)idx;
-		struct etl_proc_state *ps = bpf_map_lookup_elem(&procs, &key);
+}
 
-		if (ps)
-			__sync_fetch_and_and(&ps->slots_used, ~(1u << ((s->peak_slot - 1) & 31)));
-		s->peak_slot = 0;
+/* Gives back thread t's peak slot in process tgid. */
+static __always_inline void free_slot(struct etl_thread_stack *s, __u32 tgid)
+{
+	struct etl_proc *ps = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (ps && s->peak_slot)
+		__sync_fetch_and_and(&ps->slots_used, ~(1u << ((s->peak_slot - 1) & 31)));
+	s->peak_slot = 0;
+}
+
+/* A thread exits: its open operations are unfinished. When it is the last
+ * of its process, the process leaves the traced set, so that nothing is
+ * ever attributed to another process reusing its pid. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *t)
+{
+	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
+	__u32 tgid = t->tgid;
+	struct etl_proc *ps;
+
+	if (s) {
+		flush_open(t, s);
+		free_slot(s, tgid);
 	}
+	if (BPF_CORE_READ(t, signal, live.counter) != 0)
+		return 0;
+	ps = bpf_map_lookup_elem(&procs, &tgid);
+	if (!ps)
+		return 0;
+	if (ps->mm) {
+		__u64 mm = ps->mm;
+
+		bpf_map_delete_elem(&mm_procs, &mm);
+	}
+	bpf_map_delete_elem(&procs, &tgid);
+	proc_event(ETL_PROC_EXIT, t, 0);
 	return 0;
 }
 
-SEC("raw_tp/sched_process_exit")
-int on_exit(void *ctx)
+/* A traced process forks: with follow_children, the child (a new process,
+ * not a thread) is traced from its first instruction. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return flush_open(true);
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+
+	if (!follow_children || (__u32)child->pid != ctgid || ptgid == ctgid)
+		return 0;
+	if (!bpf_map_lookup_elem(&procs, &ptgid) || trace_proc(ctgid))
+		return 0;
+	proc_event(ETL_PROC_FORK, child, ptgid);
+	return 0;
 }
 
-SEC("raw_tp/sched_process_exec")
-int on_exec(void *ctx)
+/* A traced process replaces its image: what its thread had open is
+ * unfinished, and with hold_exec it stops until the loader has attached
+ * to the new image (and continues it). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return flush_open(false);
+	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, p, NULL, 0);
+	__u32 tgid = p->tgid;
+	struct etl_proc *ps;
+
+	if (s) {
+		flush_open(p, s);
+		free_slot(s, tgid);
+	}
+	ps = bpf_map_lookup_elem(&procs, &tgid);
+	if (!ps)
+		return 0;
+	if (ps->mm) {
+		__u64 mm = ps->mm;
+
+		bpf_map_delete_elem(&mm_procs, &mm);
+		ps->mm = 0;
+	}
+	ps->slots_used = 0; /* its other threads are gone */
+	if (hold_exec)
+		bpf_send_signal(SIGSTOP);
+	proc_event(ETL_PROC_EXEC, p, 0);
+	return 0;
+}
+
+/* Stops a traced process at its entry point, after the dynamic loader has
+ * mapped its libraries, so that their probes are attached before any of
+ * its code runs; the loader continues it. */
+SEC("uprobe")
+int entry_stop(struct pt_regs *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 tgid = t->tgid;
+
+	if (!bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	bpf_send_signal(SIGSTOP);
+	proc_event(ETL_PROC_ENTRY, t, 0);
+	return 0;
+}
+
+/* The operations still open, for the end of a trace (and for snapshots of
+ * what is open now): one ETL_REC_UNFINISHED record per open frame of a
+ * traced thread, written to the iterator's output. With `take`, the frames
+ * are taken (stacks emptied) as the exit hook would, so none is reported
+ * twice; the probes are detached by then. Set by the loader before it
+ * reads the iterator. */
+bool iter_take = false;
+
+SEC("iter/task")
+int open_frames(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct op_end_info e = {};
+	struct etl_thread_stack *s;
+	struct scratch *buf;
+	__u32 zero = 0, depth;
+
+	if (!t)
+		return 0;
+	s = bpf_task_storage_get(&stacks, t, NULL, 0);
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s || !buf || !s->depth)
+		return 0;
+	depth = iter_take ? __sync_lock_test_and_set(&s->depth, 0) : s->depth;
+	e.now = bpf_ktime_get_ns();
+	e.rss_end = rss_bytes(t->mm);
+	e.cpu = s->cpu_ns; /* the thread is not running this CPU */
+	for (__u32 i = 0; i < ETL_STACK_MAX; i++) {
+		if (i >= depth)
+			break;
+		e.peak = s->f[i].peak_before;
+		e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
+		fill(&buf->rec, t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
+		bpf_seq_write(ctx->meta->seq, &buf->rec, sizeof(buf->rec));
+	}
+	return 0;
 }
 
 /*
@@ -573,13 +825,10 @@ int on_exec(void *ctx)
  * register, which loads it from pt_regs at a fixed offset: no attach-cookie
  * and spec lookups on the hot path. Sites passing the name any other way,
  * and op_end sites with a record count, use the generic programs, which
- * decode their arguments from the site's spec (cookie = spec index).
+ * decode their arguments from the site's spec (cookie = spec index). The
+ * loader loads only the programs its sites need.
  */
-#define ETL_REGS(X)                                                                   \
-	X(ax) X(bx) X(cx) X(dx) X(si) X(di) X(bp) X(sp) X(r8) X(r9) X(r10) X(r11) X(r12) \
-	X(r13) X(r14) X(r15)
-
-#define ETL_REG_PROGS(reg)                                                            \
+#define ETL_REG_PROGS(reg, r64, r32, r16, r8)                                         \
 	SEC("uprobe") int op_start_##reg(struct pt_regs *ctx)                         \
 	{                                                                             \
 		return do_start(ctx, (const char *)ctx->reg, false);                  \
@@ -624,32 +873,19 @@ int op_end_any(struct pt_regs *ctx)
 	return do_end(ctx, now, name, has, (long)records);
 }
 
-/* Stops a command started by the loader at its entry point, after the
- * dynamic loader has mapped its libraries, so that their probes can be
- * attached before any of its code runs. */
-SEC("uprobe")
-int entry_stop(struct pt_regs *ctx)
-{
-	if (tgid_index(bpf_get_current_pid_tgid() >> 32) >= 0)
-		bpf_send_signal(19 /* SIGSTOP */);
-	return 0;
-}
-
-/* Context switch: the outgoing task is current. Charges its slice to its
- * on-CPU total if it is a traced thread with open operations. */
-SEC("raw_tp/sched_switch")
-int on_switch(struct bpf_raw_tracepoint_args *ctx)
+/* Context switch: charges the outgoing task's slice to its on-CPU total if
+ * it is a traced thread. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0;
 	__u64 *in = bpf_map_lookup_elem(&switched_in, &zero);
-	struct task_struct *t;
 
 	if (!in)
 		return 0;
-	t = bpf_get_current_task_btf();
-	if (*in && tgid_index(t->tgid) >= 0) {
-		struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
+	if (*in) {
+		struct etl_thread_stack *s = bpf_task_storage_get(&stacks, prev, NULL, 0);
 
 		if (s)
 			s->cpu_ns += now - *in;
@@ -658,34 +894,23 @@ int on_switch(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* kmem:rss_stat(mm, member): an RSS counter of mm changed, in whatever
- * task's context. Raises the high-water marks of that process's threads. */
-SEC("raw_tp/rss_stat")
-int on_rss_stat(struct bpf_raw_tracepoint_args *ctx)
+/* kmem:rss_stat(mm, member[, count]): an RSS counter of mm changed, in
+ * whatever task's context. Raises the high-water marks of that process's
+ * threads. Only mm is read: the other arguments differ across kernels. */
+SEC("tp_btf/rss_stat")
+int BPF_PROG(on_rss_stat, struct mm_struct *mm)
 {
-	struct mm_struct *mm = (struct mm_struct *)ctx->args[0];
-	struct etl_proc_state *ps = NULL;
-	__u64 rss, used;
-	__s64 pages;
+	__u64 key = (__u64)mm, rss, used;
+	struct etl_proc *ps;
+	__u32 *tgid;
 
-	for (__u32 i = 0; i < ETL_MAX_TGIDS; i++) {
-		__u32 key = i;
-		struct etl_proc_state *p;
-
-		if (i >= targ_ntgids)
-			break;
-		p = bpf_map_lookup_elem(&procs, &key);
-		if (p && p->mm == (__u64)mm) {
-			ps = p;
-			break;
-		}
-	}
+	tgid = bpf_map_lookup_elem(&mm_procs, &key);
+	if (!tgid)
+		return 0;
+	ps = bpf_map_lookup_elem(&procs, tgid);
 	if (!ps || !ps->slots_used)
 		return 0;
-	pages = BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count) +
-		BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count) +
-		BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
-	rss = pages > 0 ? (__u64)pages << 12 : 0;
+	rss = rss_bytes(mm);
 	used = ps->slots_used;
 	for (__u32 k = 0; k < ETL_PEAK_SLOTS; k++) {
 		__u64 old = ps->hw[k];

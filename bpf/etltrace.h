@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * etltrace.h - the one definition of everything that crosses the
- * kernel/user boundary: ring-buffer records, counter slots and limits.
+ * kernel/user boundary: ring-buffer records, per-thread and per-process
+ * state, counter slots, limits, and the x86-64 register list.
  *
  * Included by bpf/etltrace.bpf.c (after vmlinux.h) and by user space
  * (after <linux/types.h>). Fixed-width types only; every record starts
@@ -22,12 +23,30 @@
  * counted (ETL_CNT_STACK_OVERFLOW) and their matching ends ignored. */
 #define ETL_STACK_MAX 32
 
-/* Most processes one tracer session filters on (the -p list). */
-#define ETL_MAX_TGIDS 64
+/* Processes traced at once (the procs map; the loader may raise it). */
+#define ETL_MAX_PROCS 4096
 
 /* Threads per process whose operations' peak RSS is tracked at once; the
  * operations of further threads are counted (ETL_CNT_PEAK_UNTRACKED). */
 #define ETL_PEAK_SLOTS 16
+
+/*
+ * The general-purpose registers of x86-64, the one list: X(field, r64, r32,
+ * r16, r8) with `field` the member of the kernel's struct pt_regs and the
+ * AT&T names of the register and of its low 32, 16 and 8 bits (r64 is also
+ * the member of <sys/user.h>'s struct user_regs_struct, laid out as
+ * pt_regs). USDT argument decoding, the per-register probe programs and the
+ * table that picks them are all generated from it.
+ */
+#define ETL_REGS(X)                                                  \
+	X(ax, rax, eax, ax, al) X(bx, rbx, ebx, bx, bl)                \
+	X(cx, rcx, ecx, cx, cl) X(dx, rdx, edx, dx, dl)                \
+	X(si, rsi, esi, si, sil) X(di, rdi, edi, di, dil)              \
+	X(bp, rbp, ebp, bp, bpl) X(sp, rsp, esp, sp, spl)              \
+	X(r8, r8, r8d, r8w, r8b) X(r9, r9, r9d, r9w, r9b)              \
+	X(r10, r10, r10d, r10w, r10b) X(r11, r11, r11d, r11w, r11b)    \
+	X(r12, r12, r12d, r12w, r12b) X(r13, r13, r13d, r13w, r13b)    \
+	X(r14, r14, r14d, r14w, r14b) X(r15, r15, r15d, r15w, r15b)
 
 /*
  * USDT argument locations, as the loader decodes them from each probe
@@ -35,7 +54,7 @@
  * cookie of the site).
  */
 #define ETL_MAX_SPECS 1024
-#define ETL_USDT_ARGS 2 /* op_start: name; op_end: name, optional count */
+#define ETL_USDT_ARGS 2 /* op_start: name, flags; op_end: name, record count */
 
 enum etl_arg_kind {
 	ETL_ARG_NONE = 0,
@@ -60,8 +79,9 @@ struct etl_usdt_spec {
 };
 
 enum etl_rec_kind {
-	ETL_REC_OP = 1,         /* a completed operation */
-	ETL_REC_UNFINISHED = 2, /* an operation still open when its thread exited */
+	ETL_REC_OP = 1,         /* struct etl_op_record: a completed operation */
+	ETL_REC_UNFINISHED = 2, /* struct etl_op_record: an operation left open (see below) */
+	ETL_REC_PROC = 3,       /* struct etl_proc_event */
 };
 
 /* Record flags. */
@@ -87,9 +107,13 @@ enum etl_start_flags {
 };
 
 /*
- * One operation, completed (ETL_REC_OP) or abandoned by its exiting thread
- * (ETL_REC_UNFINISHED, in which case end_ns is the exit time). Memory values
- * are bytes of process RSS (file + anon + shmem); deltas are end - start.
+ * One operation, completed (ETL_REC_OP) or left open (ETL_REC_UNFINISHED:
+ * its thread exited or exec'd, or the trace ended with it open; end_ns is
+ * then that moment). Memory values are bytes of process RSS (file + anon +
+ * shmem); deltas are end - start. path_id identifies the operation's path
+ * on its thread (its name and those of the operations enclosing it), and
+ * parent_id the enclosing operation's path (0 at depth 0): equal paths of
+ * one process have equal ids.
  */
 struct etl_op_record {
 	__u32 kind;  /* enum etl_rec_kind */
@@ -99,6 +123,8 @@ struct etl_op_record {
 	__u32 depth; /* 0 for an outermost operation */
 	__u32 name_len; /* strlen(name) as read by BPF; 0 if unread */
 	__u64 name_addr; /* address of the name in the target */
+	__u64 path_id;
+	__u64 parent_id;
 	__u64 start_ns;  /* CLOCK_MONOTONIC */
 	__u64 end_ns;
 	__u64 rss_start;
@@ -113,13 +139,37 @@ struct etl_op_record {
 	char name[ETL_NAME_MAX];
 };
 
+/* What happened to a traced process. */
+enum etl_proc_what {
+	ETL_PROC_FORK = 1, /* a traced process forked it: traced from its start */
+	ETL_PROC_EXEC,     /* it replaced its image (held stopped if the tracer asked) */
+	ETL_PROC_ENTRY,    /* it reached its entry point and stopped there */
+	ETL_PROC_EXIT,     /* its last thread exited */
+	ETL_PROC_NEW,      /* -b: first seen on a probe of a traced binary */
+};
+
+#define ETL_COMM_LEN 16
+
+struct etl_proc_event {
+	__u32 kind;      /* ETL_REC_PROC */
+	__u32 what;      /* enum etl_proc_what */
+	__u32 tgid;
+	__u32 ppid;      /* ETL_PROC_FORK: the tgid of the parent */
+	__u64 time_ns;   /* CLOCK_MONOTONIC when it happened */
+	__u64 start_ns;  /* when the process started (CLOCK_MONOTONIC): with
+			  * tgid, who it is, whatever reuses the pid later */
+	char comm[ETL_COMM_LEN];
+};
+
 /*
  * Per-thread state (BPF task-local storage `stacks`): the stack of open
- * operations. User space reads it through a thread pidfd at the end of a
- * trace to report operations that are still open.
+ * operations. It exists only for threads of traced processes, so its
+ * presence is the hot path's "is this thread traced". User space reads the
+ * open frames at the end of a trace through a task iterator.
  */
 struct etl_frame {
 	__u64 name_addr;
+	__u64 path_id;
 	__u64 start_ns;
 	__u64 rss_start;
 	/* Highest RSS seen in this operation before its current inner
@@ -131,7 +181,7 @@ struct etl_frame {
 	__u64 rchar;
 	__u64 wchar;
 	__u32 name_len;
-	__u32 flags; /* ETL_REC_F_NAME_UNREAD / ETL_REC_F_NAME_TRUNC */
+	__u32 flags; /* ETL_REC_F_NAME_UNREAD / _TRUNC / _BY_ADDR */
 	char name[ETL_NAME_MAX];
 };
 
@@ -139,18 +189,19 @@ struct etl_thread_stack {
 	__u32 depth;     /* frames in use, at most ETL_STACK_MAX */
 	__u32 overflow;  /* open starts beyond ETL_STACK_MAX (counted, not kept) */
 	__u64 cpu_ns;    /* on-CPU time accumulated at context switches */
-	__u32 peak_slot; /* 1 + this thread's slot in etl_proc_state.hw, 0 if none */
+	__u32 peak_slot; /* 1 + this thread's slot in etl_proc.hw, 0 if none */
 	__u32 pad;
 	struct etl_frame f[ETL_STACK_MAX];
 };
 
 /*
- * Per traced process (indexed like the -p list): its mm, for attributing
- * kmem:rss_stat events (which fire in whichever task changed the counter,
- * kswapd included), and the RSS high-water mark of each thread slot since
- * that thread's innermost open operation started.
+ * Per traced process (the procs hash map, by tgid; user space adds -p and
+ * -- CMD targets, BPF their children and, with -b, what runs the binary):
+ * its mm, for attributing kmem:rss_stat events (which fire in whichever
+ * task changed the counter, kswapd included), and the RSS high-water mark
+ * of each thread slot since that thread's innermost open operation started.
  */
-struct etl_proc_state {
+struct etl_proc {
 	__u64 mm;
 	__u32 slots_used; /* bitmap of hw[] owned by a live thread */
 	__u32 pad;
@@ -164,7 +215,7 @@ struct etl_proc_state {
 enum etl_counter {
 	ETL_CNT_STARTS = 0,        /* op_start probes seen for traced processes */
 	ETL_CNT_ENDS,              /* op_end probes seen for traced processes */
-	ETL_CNT_RINGBUF_FULL,      /* record dropped: ring buffer full */
+	ETL_CNT_RINGBUF_FULL,      /* operation record dropped: ring buffer full */
 	ETL_CNT_UNMATCHED_END,     /* op_end with no open operation on its thread */
 	ETL_CNT_NAME_MISMATCH,     /* op_end whose name matches no open operation */
 	ETL_CNT_ABANDONED,         /* open operations skipped by a later op_end of an outer one */
@@ -173,6 +224,8 @@ enum etl_counter {
 	ETL_CNT_NO_STORAGE,        /* per-thread state could not be allocated */
 	ETL_CNT_PEAK_UNTRACKED,    /* operations whose peak RSS could not be tracked */
 	ETL_CNT_ARG_UNREAD,        /* probes whose name argument could not be read (dropped) */
+	ETL_CNT_EVENTS_LOST,       /* process events dropped: ring buffer full */
+	ETL_CNT_PROCS_FULL,        /* processes not followed: the procs map was full */
 	ETL_CNT__MAX,
 };
 

@@ -41,7 +41,7 @@ static int setup(void **state)
 	f->o.mode = MODE_COMPARE;
 	f->o.compare[0] = f->base;
 	f->o.compare[1] = f->cur;
-	f->o.output = f->out;
+	f->o.report.output = f->out;
 	*state = f;
 	return 0;
 }
@@ -133,7 +133,7 @@ static void json_output_has_regressions_and_one_sided_operations(void **state)
 			  "\"gone\": {\"count\": 1, \"avg_time\": 1}}}");
 	put_file(f->cur, "{\"operations\": {\"new\": {\"count\": 1, \"avg_time\": 1},"
 			 "\"load\": {\"count\": 1, \"avg_time\": 0.5}}}");
-	f->o.format = FORMAT_JSON;
+	f->o.report.format = FORMAT_JSON;
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_REGRESSION);
 	root = json_object_from_file(f->out);
 	assert_non_null(root);
@@ -185,7 +185,7 @@ static void hostile_names_survive_both_formats(void **state)
 	text = get_file(f->out);
 	assert_non_null(strstr(text, "a\"b\\\\c\\x0ad\\x1b[2J\xc3\xa9  "));
 	assert_null(strchr(text, '\x1b'));
-	f->o.format = FORMAT_JSON;
+	f->o.report.format = FORMAT_JSON;
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_REGRESSION);
 	root = json_object_from_file(f->out);
 	assert_non_null(root);
@@ -198,9 +198,9 @@ static void an_unwritable_output_exits_7(void **state)
 
 	put_file(f->base, REPORT("1.0", "0.5"));
 	put_file(f->cur, REPORT("1.0", "0.5"));
-	f->o.output = "/dev/full";
+	f->o.report.output = "/dev/full";
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
-	f->o.output = f->dir;
+	f->o.report.output = f->dir;
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
 }
 

@@ -286,8 +286,9 @@ static int parse_in_child(char **argv, int argc, int (*check)(const struct optio
 
 		if (!freopen("/dev/null", "w", stderr))
 			_exit(99);
-		rc = options_parse(argc, argv, &o);
-		_exit(rc >= 0 ? rc : check(&o));
+		if (!options_parse(argc, argv, &o, &rc))
+			_exit(rc);
+		_exit(check(&o));
 	}
 	assert_int_equal(waitpid(p, &status, 0), p);
 	assert_true(WIFEXITED(status));

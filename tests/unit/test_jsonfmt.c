@@ -5,6 +5,7 @@
  * prints for the same tree.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,7 +50,7 @@ static void a_streamed_document_is_laid_out_as_json_c_lays_out_the_tree(void **s
 	json_stream_close(&js, ']');
 	json_stream_open(&js, "b", '{');
 	json_stream_open(&js, "c", '[');
-	json_stream_put(&js, NULL, json_fixed(0.25, 6));
+	json_stream_put(&js, NULL, json_real(0.25));
 	json_stream_open(&js, NULL, '{');
 	json_stream_put(&js, "x", json_object_new_string("q/\"\n\x01"));
 	json_stream_close(&js, '}');
@@ -112,18 +113,40 @@ static void a_write_failure_is_eio(void **state)
 	fclose(f);
 }
 
-static void fixed_point_numbers_drop_trailing_zeros_and_negative_zero(void **state)
+/* Every number reads back as exactly the value written, in its shortest
+ * form: nothing is rounded to the microsecond any more. */
+static void numbers_are_exact_and_shortest(void **state)
 {
-	struct json_object *a = json_fixed(0.3, 6), *b = json_fixed(-0.0000001, 6);
-	struct json_object *c = json_fixed(1.0 / 0.0, 3);
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+		{ 0.3, "0.3" },          { 575e-9, "5.75e-07" }, { 2.0, "2.0" },
+		{ -0.0, "0.0" },          { 1.0 / 0.0, "0.0" },   { 0.1 + 0.2, "0.30000000000000004" },
+		{ 123456789.123456789, "123456789.12345679" },    { 1e-9, "1e-09" },
+	};
 
 	(void)state;
-	assert_string_equal(json_object_to_json_string(a), "0.3");
-	assert_string_equal(json_object_to_json_string(b), "0.0");
-	assert_string_equal(json_object_to_json_string(c), "0.0");
-	json_object_put(a);
-	json_object_put(b);
-	json_object_put(c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *o = json_real(cases[i].v);
+		char *f = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&f, &len);
+		struct json_stream js;
+
+		assert_string_equal(json_object_to_json_string(o), cases[i].text);
+		if (isfinite(cases[i].v))
+			assert_true(strtod(cases[i].text, NULL) == cases[i].v);
+		json_stream_begin(&js, mf);
+		json_stream_open(&js, NULL, '[');
+		json_stream_real(&js, NULL, cases[i].v);
+		json_stream_close(&js, ']');
+		assert_int_equal(json_stream_end(&js), 0);
+		fclose(mf);
+		assert_non_null(strstr(f, cases[i].text));
+		free(f);
+		json_object_put(o);
+	}
 }
 
 int main(void)
@@ -132,7 +155,7 @@ int main(void)
 		cmocka_unit_test(a_streamed_document_is_laid_out_as_json_c_lays_out_the_tree),
 		cmocka_unit_test(a_null_value_is_enomem_and_stops_the_stream),
 		cmocka_unit_test(a_write_failure_is_eio),
-		cmocka_unit_test(fixed_point_numbers_drop_trailing_zeros_and_negative_zero),
+		cmocka_unit_test(numbers_are_exact_and_shortest),
 	};
 
 	return cmocka_run_group_tests_name("jsonfmt", tests, NULL, NULL);

@@ -36,8 +36,9 @@ static int parse(char **argv, int (*check)(const struct options *))
 
 		if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
 			_exit(99);
-		rc = options_parse(argc, argv, &o);
-		_exit(rc >= 0 ? rc : 100 + check(&o));
+		if (!options_parse(argc, argv, &o, &rc))
+			_exit(rc);
+		_exit(100 + check(&o));
 	}
 	assert_int_equal(waitpid(p, &status, 0), p);
 	assert_true(WIFEXITED(status));
@@ -101,8 +102,8 @@ static void log_misuse_is_a_usage_error(void **state)
 
 static int baselines(const struct options *o)
 {
-	return o->baseline && !strcmp(o->baseline, "b.json") && o->save_baseline &&
-	       !strcmp(o->save_baseline, "s.json") && o->set.regression_factor == 2.5;
+	return o->report.baseline && !strcmp(o->report.baseline, "b.json") && o->report.save_baseline &&
+	       !strcmp(o->report.save_baseline, "s.json") && o->set.regression_factor == 2.5;
 }
 
 static void baseline_flags_are_kept(void **state)
@@ -185,8 +186,8 @@ static void max_operations_takes_a_whole_number_from_1_to_a_million(void **state
 static int compare_mode(const struct options *o)
 {
 	return o->mode == MODE_COMPARE && !strcmp(o->compare[0], "a.json") &&
-	       !strcmp(o->compare[1], "b.json") && o->format == FORMAT_JSON && o->output &&
-	       !strcmp(o->output, "out.json") && o->set.regression_factor == 3;
+	       !strcmp(o->compare[1], "b.json") && o->report.format == FORMAT_JSON &&
+	       o->report.output && !strcmp(o->report.output, "out.json") && o->set.regression_factor == 3;
 }
 
 static void compare_takes_two_reports_and_its_options(void **state)

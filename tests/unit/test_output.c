@@ -225,8 +225,7 @@ static void deliver_file_keeps_the_old_file_when_the_writer_fails(void **state)
 	struct fixture *f = *state;
 
 	put_file(f->path, "old report\n");
-	assert_int_equal(deliver_file(f->path, "the report", false, write_fails, NULL),
-			 ETL_EXIT_OUTPUT);
+	assert_int_equal(deliver_file(f->path, "the report", false, write_fails, NULL), -ENOMEM);
 	assert_string_equal(get_file(f->path), "old report\n");
 	assert_int_equal(entries(f->dir), 1);
 	assert_int_equal(deliver_file(f->path, "the report", false, write_big, NULL), 0);
@@ -236,25 +235,26 @@ static void deliver_file_keeps_the_old_file_when_the_writer_fails(void **state)
 static void deliver_file_fails_on_a_full_device_and_a_closed_stdout(void **state)
 {
 	(void)state;
-	assert_int_equal(deliver_file("/dev/full", "the report", false, write_big, NULL),
-			 ETL_EXIT_OUTPUT);
-	assert_int_equal(deliver_file(NULL, "the report", true, write_big, NULL), ETL_EXIT_OUTPUT);
+	assert_int_equal(deliver_file("/dev/full", "the report", false, write_big, NULL), -ENOSPC);
+	assert_int_equal(deliver_file(NULL, "the report", true, write_big, NULL), -EBADF);
 }
 
 static void deliver_check_refuses_links_and_directories_before_tracing(void **state)
 {
 	struct fixture *f = *state;
-	struct options o = { .output = f->dir };
+	struct report_settings rs = { .output = f->dir };
 
-	assert_int_equal(deliver_check(&o, "the report", false), ETL_EXIT_OUTPUT);
-	o.output = NULL;
-	assert_int_equal(deliver_check(&o, "the report", true), ETL_EXIT_OUTPUT);
-	assert_int_equal(deliver_check(&o, "the report", false), 0);
+	assert_int_equal(deliver_check(&rs, "the report"), -EISDIR);
+	rs.output = NULL;
+	rs.stdout_closed = true;
+	assert_int_equal(deliver_check(&rs, "the report"), -EBADF);
+	rs.stdout_closed = false;
+	assert_int_equal(deliver_check(&rs, "the report"), 0);
 	assert_int_equal(symlink("/etc/passwd", f->path), 0);
-	o.save_baseline = f->path;
-	assert_int_equal(deliver_check(&o, "the report", false), ETL_EXIT_OUTPUT);
-	o.save_baseline = "/tmp/etltrace-output-absent.json"; /* created later */
-	assert_int_equal(deliver_check(&o, "the report", false), 0);
+	rs.save_baseline = f->path;
+	assert_int_equal(deliver_check(&rs, "the report"), -ELOOP);
+	rs.save_baseline = "/tmp/etltrace-output-absent.json"; /* created later */
+	assert_int_equal(deliver_check(&rs, "the report"), 0);
 }
 
 static void closed_standard_descriptors_are_reopened_and_stdout_flagged(void **state)

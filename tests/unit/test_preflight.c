@@ -12,7 +12,8 @@
 
 #include <cmocka.h>
 
-#include "cli/options.h"
+#include <errno.h>
+
 #include "kernel/preflight.h"
 
 /* A fake root holding the given kernel files (empty), removed by teardown. */
@@ -53,7 +54,7 @@ static void test_kernel_without_btf_exits_6_naming_btf(void **state)
 
 	(void)state;
 	touch("/sys/bus/event_source/devices/uprobe/type");
-	assert_int_equal(preflight_kernel(root, why, sizeof(why)), ETL_EXIT_KERNEL);
+	assert_int_equal(preflight_kernel_files(root, why, sizeof(why)), -EOPNOTSUPP);
 	assert_non_null(strstr(why, "CONFIG_DEBUG_INFO_BTF"));
 }
 
@@ -63,7 +64,7 @@ static void test_kernel_without_uprobes_exits_6_naming_uprobes(void **state)
 
 	(void)state;
 	touch("/sys/kernel/btf/vmlinux");
-	assert_int_equal(preflight_kernel(root, why, sizeof(why)), ETL_EXIT_KERNEL);
+	assert_int_equal(preflight_kernel_files(root, why, sizeof(why)), -EOPNOTSUPP);
 	assert_non_null(strstr(why, "CONFIG_UPROBE_EVENTS"));
 }
 
@@ -74,7 +75,7 @@ static void test_kernel_with_both_passes(void **state)
 	(void)state;
 	touch("/sys/kernel/btf/vmlinux");
 	touch("/sys/bus/event_source/devices/uprobe/type");
-	assert_int_equal(preflight_kernel(root, why, sizeof(why)), 0);
+	assert_int_equal(preflight_kernel_files(root, why, sizeof(why)), 0);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_recommend.c - the seed profiler's recommendations (user/recommend.c).
+ * test_recommend.c - the seed profiler's recommendations (report/rules.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,36 +11,44 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "report/report.h"
 
-#define MS 1000000ull
-#define MIB (1024ll * 1024)
-
-static int setup(void **state)
+/* The recommendation texts for st with th (malloc'd), in report order. */
+static int recommend(const struct stats *st, struct thresholds th, char ***texts)
 {
-	*state = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
-	return *state ? 0 : -1;
+	struct finding *f = NULL;
+	int n = findings_of(st, &th, RULE_RECOMMENDATION, &f);
+
+	*texts = NULL;
+	if (n) {
+		*texts = calloc((size_t)n, sizeof(**texts));
+		assert_non_null(*texts);
+	}
+	for (int i = 0; i < n; i++) {
+		(*texts)[i] = f[i].text;
+		f[i].text = NULL;
+	}
+	findings_free(f, (size_t)n);
+	return n;
 }
 
-static int teardown(void **state)
+static void texts_free(char **texts, int n)
 {
-	stats_free(*state);
-	return 0;
+	for (int i = 0; texts && i < n; i++)
+		free(texts[i]);
+	free(texts);
 }
 
 static void add(struct stats *st, const char *name, uint64_t ns, int64_t mem)
 {
-	struct op_sample s = { .duration_ns = ns, .mem_delta = mem, .mem_peak_delta = mem };
-
-	assert_int_equal(stats_add(st, name, &s), 0);
+	add_sample(st, name, ns, mem);
 }
 
 /* Builds with the seed's default thresholds (2.0 s, 100.0 MB). */
 static int build(struct stats *st, char ***recs)
 {
-	struct report_input in = { .stats = st, .th = { .slow_seconds = 2.0, .memory_mb = 100.0 } };
-
-	return recommendations_build(&in, recs);
+	return recommend(st, (struct thresholds){ .slow_seconds = 2.0, .memory_mb = 100.0 }, recs);
 }
 
 static void nothing_is_recommended_below_the_thresholds(void **state)
@@ -51,7 +59,7 @@ static void nothing_is_recommended_below_the_thresholds(void **state)
 	add(st, "extract", 1900 * MS, 99 * MIB);
 	assert_int_equal(build(st, &recs), 0);
 	assert_null(recs);
-	recommendations_free(recs, 0);
+	texts_free(recs, 0);
 }
 
 static void an_empty_table_gives_no_recommendations(void **state)
@@ -73,7 +81,7 @@ static void a_slow_operation_gets_the_seed_text(void **state)
 	assert_int_equal(build(st, &recs), 1);
 	assert_string_equal(recs[0], "Operation 'customer_transformation' is slow (avg: 2.5s). "
 				     "Consider optimization.");
-	recommendations_free(recs, 1);
+	texts_free(recs, 1);
 }
 
 static void a_memory_hungry_operation_gets_the_seed_text(void **state)
@@ -85,10 +93,10 @@ static void a_memory_hungry_operation_gets_the_seed_text(void **state)
 	/* 47395635 B = 45.19999... MiB, the seed's "45.2MB"; the max, not the mean, counts. */
 	add(st, "data_validation", 100 * MS, 47395635);
 	add(st, "data_validation", 100 * MS, 1 * MIB);
-	assert_int_equal(recommendations_build(&in, &recs), 1);
+	assert_int_equal(recommend(in.stats, in.th, &recs), 1);
 	assert_string_equal(recs[0], "Operation 'data_validation' uses high memory (max: 45.2MB). "
 				     "Consider batch processing.");
-	recommendations_free(recs, 1);
+	texts_free(recs, 1);
 }
 
 static void thresholds_are_strict_greater_than(void **state)
@@ -104,7 +112,7 @@ static void thresholds_are_strict_greater_than(void **state)
 	assert_string_equal(recs[0], "Operation 'over' is slow (avg: 2.0s). Consider optimization.");
 	assert_string_equal(recs[1], "Operation 'over' uses high memory (max: 100.0MB). "
 				     "Consider batch processing.");
-	recommendations_free(recs, 2);
+	texts_free(recs, 2);
 }
 
 static void thresholds_come_from_the_input(void **state)
@@ -115,11 +123,11 @@ static void thresholds_come_from_the_input(void **state)
 
 	add(st, "t", 460 * MS, 0);
 	add(st, "t", 460 * MS, 1 * MIB);
-	assert_int_equal(recommendations_build(&in, &recs), 2);
+	assert_int_equal(recommend(in.stats, in.th, &recs), 2);
 	assert_string_equal(recs[0], "Operation 't' is slow (avg: 0.5s). Consider optimization.");
 	assert_string_equal(recs[1], "Operation 't' uses high memory (max: 1.0MB). "
 				     "Consider batch processing.");
-	recommendations_free(recs, 2);
+	texts_free(recs, 2);
 }
 
 static void order_is_by_total_time_with_slow_before_memory(void **state)
@@ -141,7 +149,7 @@ static void order_is_by_total_time_with_slow_before_memory(void **state)
 				     "Consider optimization.");
 	assert_string_equal(recs[3], "Operation 'mem_only' uses high memory (max: 200.0MB). "
 				     "Consider batch processing.");
-	recommendations_free(recs, 4);
+	texts_free(recs, 4);
 }
 
 static void operations_with_only_unfinished_samples_get_none(void **state)
@@ -165,38 +173,38 @@ static void names_are_kept_raw_for_formatters_to_escape(void **state)
 	assert_int_equal(build(st, &recs), 1);
 	assert_string_equal(recs[0], "Operation 'it's\n\x1b[1m\xff' is slow (avg: 3.0s). "
 				     "Consider optimization.");
-	recommendations_free(recs, 1);
+	texts_free(recs, 1);
 }
 
 static void null_arguments_are_rejected(void **state)
 {
-	struct report_input in = { .stats = *state };
-	char **recs;
+	struct thresholds th = { 0 };
+	const struct op_stats *op = NULL;
+	struct finding *f;
 
-	assert_int_equal(recommendations_build(NULL, &recs), -EINVAL);
-	assert_int_equal(recommendations_build(&in, NULL), -EINVAL);
-	recommendations_free(NULL, 0);
+	(void)state;
+	assert_int_equal(rules_apply(NULL, 1, &th, &f), -EINVAL);
+	assert_int_equal(rules_apply(&op, 0, NULL, &f), -EINVAL);
+	assert_int_equal(rules_apply(&op, 0, &th, NULL), -EINVAL);
+	findings_free(NULL, 0);
 }
+
+#define T(f) cmocka_unit_test_setup_teardown(f, stats_setup, stats_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(nothing_is_recommended_below_the_thresholds, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(an_empty_table_gives_no_recommendations, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_slow_operation_gets_the_seed_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_memory_hungry_operation_gets_the_seed_text, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(thresholds_are_strict_greater_than, setup, teardown),
-		cmocka_unit_test_setup_teardown(thresholds_come_from_the_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(order_is_by_total_time_with_slow_before_memory, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(operations_with_only_unfinished_samples_get_none, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(names_are_kept_raw_for_formatters_to_escape, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(null_arguments_are_rejected, setup, teardown),
+		T(nothing_is_recommended_below_the_thresholds),
+		T(an_empty_table_gives_no_recommendations),
+		T(a_slow_operation_gets_the_seed_text),
+		T(a_memory_hungry_operation_gets_the_seed_text),
+		T(thresholds_are_strict_greater_than),
+		T(thresholds_come_from_the_input),
+		T(order_is_by_total_time_with_slow_before_memory),
+		T(operations_with_only_unfinished_samples_get_none),
+		T(names_are_kept_raw_for_formatters_to_escape),
+		T(null_arguments_are_rejected),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("recommend", tests, NULL, NULL);
 }

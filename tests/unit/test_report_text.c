@@ -63,8 +63,12 @@ static char *render(const struct report_input *in)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
+	struct report_input prepared = *in;
+
 	assert_non_null(f);
-	assert_int_equal(report_write_text(in, f), 0);
+	assert_int_equal(report_prepare(&prepared), 0);
+	assert_int_equal(report_write_text(&prepared, f), 0);
+	report_release(&prepared);
 	assert_int_equal(fclose(f), 0);
 	return text;
 }
@@ -362,7 +366,9 @@ static void write_failure_returns_eio(void **state)
 
 	assert_non_null(f);
 	add(*state, "extract", 100 * MS, 0);
+	assert_int_equal(report_prepare(&in), 0);
 	assert_int_equal(report_write_text(&in, f), -EIO);
+	report_release(&in);
 	fclose(f);
 }
 

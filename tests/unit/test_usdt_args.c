@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "target/usdt_args.h"
+#include "usdt/args.h"
 
 #define OFF(r) offsetof(struct user_regs_struct, r)
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "cli/config.h"
+#include "collect/stats.h"
 #include "util/jsonfile.h"
 #include "util/names.h"
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "report/report.h"
+#include "report/thresholds.h"
 
 struct settings {
 	bool profiling;           /* ENABLE_PROFILING: false runs nothing traced */

@@ -69,6 +69,7 @@ static const char compare_args_doc[] = "BASELINE.json CURRENT.json";
 enum {
 	OPT_FORMAT = 0x100,
 	OPT_NO_RES,
+	OPT_NO_CHILDREN,
 	OPT_RINGBUF,
 	OPT_CONFIG,
 	OPT_LOG,
@@ -95,6 +96,8 @@ static const struct argp_option opts[] = {
 	  "Compare with the JSON report in FILE; exit 9 on a regression", 0 },
 	{ "save-baseline", OPT_SAVE_BASELINE, "FILE", 0,
 	  "Also write the JSON report to FILE (atomically), for --baseline", 0 },
+	{ "no-children", OPT_NO_CHILDREN, NULL, 0,
+	  "Do not trace the processes that traced processes fork", 0 },
 	{ "no-resources", OPT_NO_RES, NULL, 0,
 	  "Do not collect CPU time, page faults and I/O per operation", 0 },
 	{ "ringbuf-mb", OPT_RINGBUF, "MB", 0, "Ring buffer size, power of two (default 16)", 0 },
@@ -192,13 +195,13 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 	case 'o':
 		if (!*arg)
 			argp_failure(state, ETL_EXIT_USAGE, 0, "empty output file name");
-		o->output = arg;
+		o->report.output = arg;
 		return 0;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "text"))
-			o->format = FORMAT_TEXT;
+			o->report.format = FORMAT_TEXT;
 		else if (!strcmp(arg, "json"))
-			o->format = FORMAT_JSON;
+			o->report.format = FORMAT_JSON;
 		else
 			argp_failure(state, ETL_EXIT_USAGE, 0,
 				     "invalid format '%s': expected text or json", arg);
@@ -252,9 +255,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_double(arg, 1, INT_MAX, &v) || v != (pid_t)v)
 			argp_failure(state, ETL_EXIT_USAGE, 0,
 				     "invalid PID '%s': expected a positive process id", arg);
-		else if (o->npids >= ETL_MAX_TGIDS)
+		else if (o->npids >= OPTIONS_MAX_PIDS)
 			argp_failure(state, ETL_EXIT_USAGE, 0,
-				     "too many -p options: at most %d processes", ETL_MAX_TGIDS);
+				     "too many -p options: at most %d processes", OPTIONS_MAX_PIDS);
 		else
 			o->pids[o->npids++] = (pid_t)v;
 		break;
@@ -265,6 +268,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_RES:
 		o->resources = false;
+		break;
+	case OPT_NO_CHILDREN:
+		o->children = false;
 		break;
 	case OPT_RINGBUF:
 		if (parse_double(arg, 1, 1024, &v) || v != (unsigned int)v ||
@@ -287,10 +293,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->log_filters[o->nlog_filters++] = arg;
 		break;
 	case OPT_BASELINE:
-		file_arg(state, "--baseline", arg, &o->baseline);
+		file_arg(state, "--baseline", arg, &o->report.baseline);
 		break;
 	case OPT_SAVE_BASELINE:
-		file_arg(state, "--save-baseline", arg, &o->save_baseline);
+		file_arg(state, "--save-baseline", arg, &o->report.save_baseline);
 		break;
 	case ARGP_KEY_ARG:
 		/* Everything from the first operand on is the command. */
@@ -367,7 +373,7 @@ static int apply_config(struct options *o, unsigned given)
 	return 0;
 }
 
-int options_parse(int argc, char **argv, struct options *o)
+bool options_parse(int argc, char **argv, struct options *o, int *status)
 {
 	static const struct argp argp = { opts, parse_opt, args_doc, doc, NULL, NULL, NULL };
 	static const struct argp compare_argp = { compare_opts, parse_compare_opt, compare_args_doc,
@@ -379,6 +385,7 @@ int options_parse(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	settings_default(&o->set);
 	o->resources = true;
+	o->children = true;
 	o->ringbuf_mb = 16;
 	argp_err_exit_status = ETL_EXIT_USAGE;
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
@@ -386,7 +393,8 @@ int options_parse(int argc, char **argv, struct options *o)
 		sub = calloc((size_t)argc, sizeof(*sub));
 		if (!sub) {
 			fputs("etltrace: out of memory\n", stderr);
-			return ETL_EXIT_FAILURE;
+			*status = ETL_EXIT_FAILURE;
+			return false;
 		}
 		sub[0] = name;
 		memcpy(sub + 1, argv + 2, (size_t)(argc - 2) * sizeof(*sub));
@@ -399,5 +407,6 @@ int options_parse(int argc, char **argv, struct options *o)
 	if (rc < 0 && o->config)
 		rc = apply_config(o, c.given) ?: -1;
 	free(sub);
-	return rc;
+	*status = rc < 0 ? ETL_EXIT_OK : rc;
+	return rc < 0;
 }

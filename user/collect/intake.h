@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * intake.h - turns ring-buffer records into per-operation statistics:
- * resolves names BPF could not read, converts units, feeds the stats table
- * and an optional per-operation hook.
+ * intake.h - turns operation records into named samples: resolves the
+ * names BPF did not read (from the process and image that made the
+ * record), converts units, and hands each sample to every sink (the
+ * statistics, the live log, ...).
  */
 #ifndef ETLTRACE_INTAKE_H
 #define ETLTRACE_INTAKE_H
@@ -10,41 +11,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "etltrace.h"
 #include "collect/stats.h"
-#include "target/target.h"
+#include "etltrace.h"
+#include "target/procs.h"
 
-/* Called for every operation after it was added to the statistics. */
-typedef void (*intake_hook_fn)(void *ctx, const char *name, const struct op_sample *s);
-
-struct name_cache;
-
-struct intake {
-	struct stats *stats;          /* not owned */
-	const struct target *targets; /* not owned; for names BPF could not read */
-	size_t ntargets;
-	intake_hook_fn hook;          /* optional */
-	void *hook_ctx;
-	struct name_cache *names;     /* owned: resolved (tgid, address) -> name */
-	uint64_t records;             /* records taken in */
-	uint64_t names_resolved;      /* names BPF failed to read, read by the loader */
-	uint64_t names_unresolved;    /* names nobody could read (shown as a placeholder) */
-	int error;                    /* first allocation failure, or 0 */
+/* One operation as the sinks see it. */
+struct op_event {
+	const char *name;              /* raw bytes, NUL-terminated, at most STATS_NAME_MAX */
+	const struct op_sample *s;
+	const struct process *proc;    /* NULL if its process is no longer known */
+	uint32_t tgid, tid;
+	uint64_t start_ns, end_ns;     /* CLOCK_MONOTONIC */
+	uint64_t path_id, parent_id;   /* see struct etl_op_record */
 };
 
-/* Prepares in for stats and targets (both outlive it). */
-void intake_init(struct intake *in, struct stats *stats, const struct target *targets,
-		 size_t ntargets);
+typedef void (*intake_sink_fn)(void *ctx, const struct op_event *ev);
 
-/* tracer_record_fn: takes one record. ctx is a struct intake. Returns 0
- * (records are never refused; failures are kept in in->error). */
-int intake_record(void *ctx, const struct etl_op_record *rec);
+#define INTAKE_MAX_SINKS 8
 
-/* Adds the open operations of one thread as unfinished at now_ns. */
-void intake_open_frames(struct intake *in, pid_t tgid, pid_t tid,
-			const struct etl_thread_stack *st, uint64_t now_ns);
+struct intake {
+	struct procs *procs;            /* not owned; names are read from them */
+	struct {
+		intake_sink_fn fn;
+		void *ctx;
+	} sinks[INTAKE_MAX_SINKS];
+	size_t nsinks;
+	uint64_t records;          /* operation records taken in */
+	uint64_t names_resolved;   /* names BPF failed to read, read by the loader */
+	uint64_t names_unresolved; /* names nobody could read (shown as a placeholder) */
+	uint64_t names_truncated;  /* names longer than STATS_NAME_MAX bytes, cut */
+};
 
-/* Frees what in owns (not the stats or targets). */
-void intake_free(struct intake *in);
+/* Prepares in for procs (which outlives it). */
+void intake_init(struct intake *in, struct procs *procs);
+
+/* Adds a sink; returns 0 or -ENOSPC. */
+int intake_add_sink(struct intake *in, intake_sink_fn fn, void *ctx);
+
+/* Takes one ETL_REC_OP or ETL_REC_UNFINISHED record. */
+void intake_record(struct intake *in, const struct etl_op_record *rec);
 
 #endif /* ETLTRACE_INTAKE_H */

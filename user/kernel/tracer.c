@@ -1,42 +1,58 @@
 // SPDX-License-Identifier: MIT
 /* tracer.c - load the BPF object, attach it, drain it. */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/user.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "target/elf_notes.h"
 #include "etltrace.skel.h"
+#include "kernel/links.h"
 #include "kernel/tracer.h"
-#include "kernel/uprobe_multi.h"
 
-#ifndef PIDFD_THREAD
-#define PIDFD_THREAD O_EXCL
-#endif
+#define NREGS (sizeof(reg_off) / sizeof(reg_off[0]))
+
+/* pt_regs offset of register i of ETL_REGS (user_regs_struct has the same
+ * layout). */
+static const size_t reg_off[] = {
+#define REG(field, r64, r32, r16, r8) offsetof(struct user_regs_struct, r64),
+	ETL_REGS(REG)
+#undef REG
+};
+
+/* The specialised probe programs of register i. */
+struct reg_progs {
+	struct bpf_program *start, *start_lit, *end;
+};
+
+/* An entry stop set for one process. */
+struct entry_stop {
+	pid_t pid;
+	int fd;
+};
 
 struct tracer {
 	struct etltrace *skel;
+	struct reg_progs regs[NREGS];
+	bool multi;                 /* uprobe_multi links */
 	struct ring_buffer *rb;
-	struct bpf_link **links;    /* tracepoint hooks */
-	size_t nlinks;
-	int *probe_fds;             /* uprobe_multi links, one per object and probe */
-	size_t nprobe_fds;
-	int entry_fd;               /* entry-stop link, -1 if none */
+	struct bpf_link **hooks;    /* process, scheduler and memory hooks */
+	size_t nhooks;
+	struct links probes;        /* probe sites */
+	struct entry_stop *stops;
+	size_t nstops;
 	struct etl_usdt_spec *specs; /* usdt_specs map contents, by cookie */
+	uint32_t nspecs;
 	int *ring_fds;              /* one ring buffer per possible CPU */
 	size_t nring_fds, nrings;
 	uint32_t ring_bytes;        /* size of each */
-	uint32_t nspecs;
+	uint64_t short_records;
 	tracer_record_fn fn;
 	void *ctx;
 };
@@ -55,25 +71,133 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static int on_sample(void *ctx, void *data, size_t len)
+/* Hands one record to the callback if it is whole for its kind. */
+static int deliver(struct tracer *tr, const void *data, size_t len)
 {
-	struct tracer *tr = ctx;
+	uint32_t kind;
 
-	if (len < sizeof(struct etl_op_record))
-		return 0;
-	return tr->fn(tr->ctx, data);
+	if (len < sizeof(kind))
+		goto short_record;
+	memcpy(&kind, data, sizeof(kind));
+	if (kind == ETL_REC_PROC ? len < sizeof(struct etl_proc_event)
+				 : len < sizeof(struct etl_op_record))
+		goto short_record;
+	return tr->fn(tr->ctx, data, len);
+short_record:
+	tr->short_records++;
+	return 0;
 }
 
-static int add_link(struct tracer *tr, struct bpf_link *link)
+static int on_sample(void *ctx, void *data, size_t len)
 {
-	struct bpf_link **links = realloc(tr->links, (tr->nlinks + 1) * sizeof(*links));
+	return deliver(ctx, data, len);
+}
 
-	if (!links) {
+/* Which program of sites[i] is specialised: the register index of its
+ * name, or -1 (the generic program decodes the site's spec at run time). */
+static int site_reg(const struct etl_site *site)
+{
+	const struct etl_usdt_spec *sp = &site->spec;
+	const struct etl_usdt_arg *name = &sp->arg[0], *extra = &sp->arg[1];
+
+	if (name->kind != ETL_ARG_REG || name->shift)
+		return -1;
+	if (site->is_end ? sp->nargs != 1 /* a record count is read through the spec */
+			 : sp->nargs > 2 || (sp->nargs == 2 && extra->kind != ETL_ARG_CONST))
+		return -1; /* a start's flags must be a constant to be known here */
+	for (size_t i = 0; i < NREGS; i++)
+		if (reg_off[i] == name->reg_off)
+			return (int)i;
+	return -1;
+}
+
+/* Whether a start site declares a literal name. */
+static bool site_literal(const struct etl_site *site)
+{
+	return site->spec.nargs == 2 && (site->spec.arg[1].val & ETL_START_F_LITERAL);
+}
+
+void tracer_needs_add(struct tracer_needs *needs, const struct etl_site *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = site_reg(&sites[i]);
+
+		if (r < 0)
+			continue;
+		if (sites[i].is_end)
+			needs->end |= 1u << r;
+		else if (site_literal(&sites[i]))
+			needs->start_lit |= 1u << r;
+		else
+			needs->start |= 1u << r;
+	}
+}
+
+/* The loaded program for a site: its specialised one if loaded, else the
+ * generic one. */
+static struct bpf_program *site_prog(const struct tracer *tr, const struct etl_site *site)
+{
+	int r = site_reg(site);
+	struct bpf_program *p = NULL;
+
+	if (r >= 0) {
+		const struct reg_progs *rp = &tr->regs[r];
+
+		p = site->is_end ? rp->end : site_literal(site) ? rp->start_lit : rp->start;
+		if (p && bpf_program__fd(p) < 0)
+			p = NULL; /* not loaded: no site needed it at start-up */
+	}
+	if (!p)
+		p = site->is_end ? tr->skel->progs.op_end_any : tr->skel->progs.op_start_any;
+	return p;
+}
+
+static void table_programs(struct tracer *tr)
+{
+	size_t i = 0;
+
+#define REG(field, r64, r32, r16, r8)                                          \
+	tr->regs[i++] = (struct reg_progs){ tr->skel->progs.op_start_##field,  \
+					    tr->skel->progs.op_start_lit_##field, \
+					    tr->skel->progs.op_end_##field };
+	ETL_REGS(REG)
+#undef REG
+}
+
+/* Loads only the specialised programs some site needs: the verifier's time
+ * is most of etltrace's start-up. */
+static void choose_programs(struct tracer *tr, const struct tracer_config *cfg)
+{
+	struct bpf_program *prog;
+
+	for (size_t i = 0; i < NREGS; i++) {
+		bpf_program__set_autoload(tr->regs[i].start, cfg->needs.start & (1u << i));
+		bpf_program__set_autoload(tr->regs[i].start_lit, cfg->needs.start_lit & (1u << i));
+		bpf_program__set_autoload(tr->regs[i].end, cfg->needs.end & (1u << i));
+	}
+	/* Without resources, the scheduler and memory hooks are not loaded. */
+	bpf_program__set_autoload(tr->skel->progs.on_switch, cfg->resources);
+	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
+	if (!tr->multi)
+		return;
+	bpf_object__for_each_program(prog, tr->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_expected_attach_type(prog, UPROBE_MULTI_ATTACH_TYPE);
+}
+
+static int add_hook(struct tracer *tr, struct bpf_program *prog)
+{
+	struct bpf_link **v, *link = bpf_program__attach(prog);
+
+	if (!link)
+		return -errno;
+	v = realloc(tr->hooks, (tr->nhooks + 1) * sizeof(*v));
+	if (!v) {
 		bpf_link__destroy(link);
 		return -ENOMEM;
 	}
-	tr->links = links;
-	tr->links[tr->nlinks++] = link;
+	tr->hooks = v;
+	tr->hooks[tr->nhooks++] = link;
 	return 0;
 }
 
@@ -138,64 +262,54 @@ static int create_rings(struct tracer *tr)
 	return 0;
 }
 
-/* Attaches a tracepoint program by its section. */
-static int attach_hook(struct tracer *tr, struct bpf_program *prog)
+static void set_rodata(struct tracer *tr, const struct tracer_config *cfg)
 {
-	struct bpf_link *link = bpf_program__attach(prog);
+	long page = sysconf(_SC_PAGESIZE);
+	uint32_t shift = 0;
 
-	if (!link)
-		return -errno;
-	return add_link(tr, link);
+	while (page > 1 && (1L << shift) < page)
+		shift++;
+	tr->skel->rodata->collect_resources = cfg->resources;
+	tr->skel->rodata->follow_children = cfg->follow_children;
+	tr->skel->rodata->accept_any = cfg->accept_any;
+	tr->skel->rodata->hold_exec = cfg->hold_exec;
+	tr->skel->rodata->page_shift = shift;
 }
 
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		struct tracer **out)
 {
-	struct bpf_program *prog;
+	uint32_t max_procs = cfg->max_procs ? cfg->max_procs : ETL_MAX_PROCS;
 	struct tracer *tr;
-	int err, i;
+	int err;
 
 	libbpf_verbose = cfg->verbose;
 	libbpf_set_print(print_libbpf);
-	if (cfg->ntgids < 1 || cfg->ntgids > ETL_MAX_TGIDS)
-		return -EINVAL;
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return -ENOMEM;
 	tr->fn = fn;
 	tr->ctx = ctx;
-	tr->entry_fd = -1;
+	tr->multi = cfg->uprobe_multi;
 	tr->skel = etltrace__open();
 	if (!tr->skel) {
 		err = -errno;
 		goto fail;
 	}
-	for (i = 0; i < cfg->ntgids; i++)
-		tr->skel->rodata->targ_tgids[i] = (__u32)cfg->tgids[i];
-	tr->skel->rodata->targ_ntgids = (__u32)cfg->ntgids;
-	tr->skel->rodata->collect_resources = cfg->resources;
+	table_programs(tr);
+	set_rodata(tr, cfg);
+	choose_programs(tr, cfg);
 	err = size_rings(tr, cfg->ringbuf_bytes);
-	if (err)
-		goto fail;
-	/* Without resources, the scheduler and memory hooks are not even loaded. */
-	bpf_program__set_autoload(tr->skel->progs.on_switch, cfg->resources);
-	bpf_program__set_autoload(tr->skel->progs.on_rss_stat, cfg->resources);
-	bpf_object__for_each_program(prog, tr->skel->obj)
-		if (!strncmp(bpf_program__name(prog), "op_", 3) || prog == tr->skel->progs.entry_stop)
-			bpf_program__set_expected_attach_type(prog, UPROBE_MULTI_ATTACH_TYPE);
-	err = etltrace__load(tr->skel);
-	if (err)
-		goto fail;
-	err = attach_hook(tr, tr->skel->progs.on_exit);
-	if (!err)
-		err = attach_hook(tr, tr->skel->progs.on_exec);
+	err = err ?: bpf_map__set_max_entries(tr->skel->maps.procs, max_procs);
+	err = err ?: bpf_map__set_max_entries(tr->skel->maps.mm_procs, max_procs);
+	err = err ?: etltrace__load(tr->skel);
+	err = err ?: add_hook(tr, tr->skel->progs.on_exit);
+	err = err ?: add_hook(tr, tr->skel->progs.on_fork);
+	err = err ?: add_hook(tr, tr->skel->progs.on_exec);
 	if (!err && cfg->resources)
-		err = attach_hook(tr, tr->skel->progs.on_switch);
-	if (!err && cfg->resources)
-		err = attach_hook(tr, tr->skel->progs.on_rss_stat);
-	if (err)
-		goto fail;
-	err = create_rings(tr);
+		err = add_hook(tr, tr->skel->progs.on_switch) ?:
+		      add_hook(tr, tr->skel->progs.on_rss_stat);
+	err = err ?: create_rings(tr);
 	if (err)
 		goto fail;
 	*out = tr;
@@ -203,6 +317,17 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 fail:
 	tracer_close(tr);
 	return err < 0 ? err : -EINVAL;
+}
+
+int tracer_add_process(struct tracer *tr, pid_t pid)
+{
+	struct etl_proc zero = {};
+	__u32 key = (__u32)pid;
+
+	if (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.procs), &key, &zero, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return errno == ENOMEM ? -E2BIG : -errno;
+	return 0;
 }
 
 /* Cookie of spec: its index in the usdt_specs map, added if new. */
@@ -232,109 +357,40 @@ static int spec_id(struct tracer *tr, const struct etl_usdt_spec *spec, uint64_t
 	return 0;
 }
 
-static int add_probe_fd(struct tracer *tr, int fd)
-{
-	int *v = realloc(tr->probe_fds, (tr->nprobe_fds + 1) * sizeof(*v));
-
-	if (!v) {
-		close(fd);
-		return -ENOMEM;
-	}
-	tr->probe_fds = v;
-	v[tr->nprobe_fds++] = fd;
-	return 0;
-}
-
-/* pt_regs offsets (struct user_regs_struct is the same layout) of the
- * registers that have a specialised probe program, by suffix. */
-static const struct {
-	size_t off;
-	const char *reg;
-} reg_progs[] = {
-	{ offsetof(struct user_regs_struct, rax), "ax" },
-	{ offsetof(struct user_regs_struct, rbx), "bx" },
-	{ offsetof(struct user_regs_struct, rcx), "cx" },
-	{ offsetof(struct user_regs_struct, rdx), "dx" },
-	{ offsetof(struct user_regs_struct, rsi), "si" },
-	{ offsetof(struct user_regs_struct, rdi), "di" },
-	{ offsetof(struct user_regs_struct, rbp), "bp" },
-	{ offsetof(struct user_regs_struct, rsp), "sp" },
-	{ offsetof(struct user_regs_struct, r8), "r8" },
-	{ offsetof(struct user_regs_struct, r9), "r9" },
-	{ offsetof(struct user_regs_struct, r10), "r10" },
-	{ offsetof(struct user_regs_struct, r11), "r11" },
-	{ offsetof(struct user_regs_struct, r12), "r12" },
-	{ offsetof(struct user_regs_struct, r13), "r13" },
-	{ offsetof(struct user_regs_struct, r14), "r14" },
-	{ offsetof(struct user_regs_struct, r15), "r15" },
-};
-
-/* The program for a site: the one specialised for the register holding
- * its name (and for a literal name, at op_start) when there is one, else
- * the generic one that decodes the site's spec at run time. */
-static struct bpf_program *site_prog(const struct tracer *tr, const struct etl_site *site)
-{
-	const struct etl_usdt_spec *sp = &site->spec;
-	const struct etl_usdt_arg *name = &sp->arg[0], *extra = &sp->arg[1];
-	const char *reg = NULL;
-	char prog[32];
-
-	for (size_t i = 0; name->kind == ETL_ARG_REG && !name->shift &&
-			   i < sizeof(reg_progs) / sizeof(reg_progs[0]); i++)
-		if (reg_progs[i].off == name->reg_off)
-			reg = reg_progs[i].reg;
-	if (site->is_end) {
-		/* A record count is read through the spec. */
-		if (!reg || sp->nargs != 1)
-			return tr->skel->progs.op_end_any;
-		snprintf(prog, sizeof(prog), "op_end_%s", reg);
-	} else {
-		/* A start's flags must be a constant to be known here. */
-		if (!reg || sp->nargs > 2 || (sp->nargs == 2 && extra->kind != ETL_ARG_CONST))
-			return tr->skel->progs.op_start_any;
-		snprintf(prog, sizeof(prog), sp->nargs == 2 && (extra->val & ETL_START_F_LITERAL)
-					 ? "op_start_lit_%s" : "op_start_%s", reg);
-	}
-	return bpf_object__find_program_by_name(tr->skel->obj, prog);
-}
-
-/* Attaches the sites with is_end == end, one uprobe_multi link per program. */
-static int attach_sites(struct tracer *tr, pid_t pid, const char *path,
-			const struct etl_site *sites, size_t n, bool end)
+/* Attaches the sites with is_end == end, one attachment per program. */
+static int attach_role(struct tracer *tr, const char *path, const struct etl_site *sites,
+		       size_t n, bool end, pid_t pid)
 {
 	struct bpf_program **prog = calloc(n, sizeof(*prog));
 	uint64_t *off = calloc(n, sizeof(*off)), *ref = calloc(n, sizeof(*ref));
 	uint64_t *cookie = calloc(n, sizeof(*cookie));
-	int err = 0, fd;
+	int err = 0;
 
 	if (!prog || !off || !ref || !cookie) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (sites[i].is_end == end && !(prog[i] = site_prog(tr, &sites[i]))) {
-			err = -ENOENT;
-			goto cleanup;
-		}
+		if (sites[i].is_end == end)
+			prog[i] = site_prog(tr, &sites[i]);
 	for (size_t i = 0; i < n && !err; i++) {
 		struct bpf_program *p = prog[i];
 		uint32_t cnt = 0;
 
 		if (!p)
 			continue;
-		for (size_t j = i; j < n; j++) {
+		for (size_t j = i; j < n && !err; j++) {
 			if (prog[j] != p)
 				continue;
 			err = spec_id(tr, &sites[j].spec, &cookie[cnt]);
-			if (err)
-				goto cleanup;
 			off[cnt] = sites[j].offset;
 			ref[cnt] = sites[j].ref_ctr_offset;
 			prog[j] = NULL;
 			cnt++;
 		}
-		fd = uprobe_multi_link(bpf_program__fd(p), path, off, ref, cookie, cnt, pid);
-		err = fd < 0 ? fd : add_probe_fd(tr, fd);
+		if (!err)
+			err = links_attach(&tr->probes, tr->multi, bpf_program__fd(p), path, off, ref,
+					   cookie, cnt, pid);
 	}
 cleanup:
 	free(prog);
@@ -344,38 +400,55 @@ cleanup:
 	return err;
 }
 
-int tracer_attach_object(struct tracer *tr, pid_t pid, const char *path)
+int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_site *sites,
+			size_t n, pid_t pid)
 {
-	struct etl_site *sites;
-	size_t n;
-	int bad, err;
+	size_t before = tr->probes.n;
+	int err;
 
-	err = elf_etl_read(path, &sites, &n, &bad);
-	if (err)
-		return err;
 	/* op_end first: an operation already running when op_start gets
 	 * attached then shows up as an unmatched end, never half-measured. */
-	err = attach_sites(tr, pid, path, sites, n, true);
-	if (!err)
-		err = attach_sites(tr, pid, path, sites, n, false);
-	free(sites);
+	err = attach_role(tr, path, sites, n, true, pid);
+	err = err ?: attach_role(tr, path, sites, n, false, pid);
+	if (err) {
+		struct links undo = { tr->probes.fds + before, tr->probes.n - before, 0 };
+
+		links_close_all(&undo);
+		tr->probes.n = before;
+	}
 	return err;
 }
 
-int tracer_attach_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset)
+int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset)
 {
+	struct links l = { 0 };
+	struct entry_stop *v;
 	uint64_t zero = 0;
+	int err;
 
-	tr->entry_fd = uprobe_multi_link(bpf_program__fd(tr->skel->progs.entry_stop), path,
-					 &offset, &zero, &zero, 1, pid);
-	return tr->entry_fd < 0 ? tr->entry_fd : 0;
+	tracer_entry_stop_clear(tr, pid);
+	v = realloc(tr->stops, (tr->nstops + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	tr->stops = v;
+	err = links_attach(&l, tr->multi, bpf_program__fd(tr->skel->progs.entry_stop), path,
+			   &offset, &zero, &zero, 1, pid);
+	if (err)
+		return err;
+	tr->stops[tr->nstops++] = (struct entry_stop){ pid, l.fds[0] };
+	free(l.fds);
+	return 0;
 }
 
-void tracer_detach_entry_stop(struct tracer *tr)
+void tracer_entry_stop_clear(struct tracer *tr, pid_t pid)
 {
-	if (tr->entry_fd >= 0)
-		close(tr->entry_fd);
-	tr->entry_fd = -1;
+	for (size_t i = 0; i < tr->nstops; i++) {
+		if (tr->stops[i].pid != pid)
+			continue;
+		close(tr->stops[i].fd);
+		tr->stops[i] = tr->stops[--tr->nstops];
+		return;
+	}
 }
 
 int tracer_poll_fd(const struct tracer *tr)
@@ -413,56 +486,58 @@ cleanup:
 	return err;
 }
 
-int tracer_thread_stack(const struct tracer *tr, pid_t tid, struct etl_thread_stack *st)
+int tracer_open_frames(struct tracer *tr, bool take)
 {
-	int pidfd, err = 0;
+	struct bpf_link *link = bpf_program__attach_iter(tr->skel->progs.open_frames, NULL);
+	struct etl_op_record rec;
+	size_t have = 0;
+	int fd, n = 0, err = 0;
+	ssize_t got;
 
-	memset(st, 0, sizeof(*st));
-	pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (pidfd < 0)
+	if (!link)
 		return -errno;
-	if (bpf_map_lookup_elem(bpf_map__fd(tr->skel->maps.stacks), &pidfd, st)) {
-		err = errno == ENOENT ? 0 : -errno;
-		memset(st, 0, sizeof(*st));
+	tr->skel->bss->iter_take = take;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
 	}
-	close(pidfd);
-	return err;
+	/* The output is a stream of whole records. */
+	while ((got = read(fd, (char *)&rec + have, sizeof(rec) - have)) > 0) {
+		have += (size_t)got;
+		if (have < sizeof(rec))
+			continue;
+		have = 0;
+		n++;
+		if (deliver(tr, &rec, sizeof(rec)))
+			break;
+	}
+	if (got < 0)
+		err = -errno;
+	close(fd);
+cleanup:
+	bpf_link__destroy(link);
+	return err ? err : n;
 }
 
-struct closer {
-	const int *fds;
-	size_t n, first, stride;
-};
-
-static void *close_stride(void *arg)
+void tracer_detach_probes(struct tracer *tr)
 {
-	const struct closer *c = arg;
-
-	for (size_t i = c->first; i < c->n; i += c->stride)
-		close(c->fds[i]);
-	return NULL;
+	for (size_t i = 0; i < tr->nstops; i++)
+		close(tr->stops[i].fd);
+	tr->nstops = 0;
+	links_close_all(&tr->probes);
 }
 
-/* Closes the probe links. Each close waits for an RCU grace period, and
- * concurrent closes share one: in parallel, 16 links take 0.08 s, not 0.8. */
-static void close_probe_links(struct tracer *tr)
+void tracer_detach_hooks(struct tracer *tr)
 {
-	enum { MAX_THREADS = 32 };
-	struct closer c[MAX_THREADS];
-	pthread_t th[MAX_THREADS];
-	bool started[MAX_THREADS] = {};
-	size_t nth = tr->nprobe_fds < MAX_THREADS ? tr->nprobe_fds : MAX_THREADS;
+	for (size_t i = 0; i < tr->nhooks; i++)
+		bpf_link__destroy(tr->hooks[i]);
+	tr->nhooks = 0;
+}
 
-	for (size_t i = 0; i < nth; i++) {
-		c[i] = (struct closer){ tr->probe_fds, tr->nprobe_fds, i, nth };
-		started[i] = !pthread_create(&th[i], NULL, close_stride, &c[i]);
-		if (!started[i])
-			close_stride(&c[i]);
-	}
-	for (size_t i = 0; i < nth; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
-	tr->nprobe_fds = 0;
+uint64_t tracer_short_records(const struct tracer *tr)
+{
+	return tr->short_records;
 }
 
 void tracer_close(struct tracer *tr)
@@ -471,17 +546,16 @@ void tracer_close(struct tracer *tr)
 
 	if (!tr)
 		return;
+	tracer_detach_probes(tr);
+	links_free(&tr->probes);
+	free(tr->stops);
 	ring_buffer__free(tr->rb);
 	for (i = 0; i < tr->nring_fds; i++)
 		close(tr->ring_fds[i]);
 	free(tr->ring_fds);
-	tracer_detach_entry_stop(tr);
-	close_probe_links(tr);
-	free(tr->probe_fds);
 	free(tr->specs);
-	for (i = 0; i < tr->nlinks; i++)
-		bpf_link__destroy(tr->links[i]);
-	free(tr->links);
+	tracer_detach_hooks(tr);
+	free(tr->hooks);
 	etltrace__destroy(tr->skel);
 	free(tr);
 }

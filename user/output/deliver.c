@@ -35,18 +35,18 @@ static int check_path(const char *path, const char *what)
 		return 0; /* absent: created at the end; other errors show then */
 	if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
 		write_error(what, path, S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR);
-		return ETL_EXIT_OUTPUT;
+		return S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR;
 	}
 	return 0;
 }
 
-int deliver_check(const struct options *o, const char *what, bool stdout_closed)
+int deliver_check(const struct report_settings *rs, const char *what)
 {
-	if (!o->output && stdout_closed) {
+	if (!rs->output && rs->stdout_closed) {
 		diag("cannot write %s to stdout: it is closed (give -o FILE)", what);
-		return ETL_EXIT_OUTPUT;
+		return -EBADF;
 	}
-	return check_path(o->output, what) ?: check_path(o->save_baseline, "the baseline");
+	return check_path(rs->output, what) ?: check_path(rs->save_baseline, "the baseline");
 }
 
 int deliver_file(const char *path, const char *what, bool stdout_closed,
@@ -57,7 +57,7 @@ int deliver_file(const char *path, const char *what, bool stdout_closed,
 
 	if (!path && stdout_closed) {
 		write_error(what, NULL, -EBADF);
-		return ETL_EXIT_OUTPUT;
+		return -EBADF;
 	}
 	err = out_open(&out, path);
 	if (!err) {
@@ -70,11 +70,9 @@ int deliver_file(const char *path, const char *what, bool stdout_closed,
 		else
 			err = out_commit(&out);
 	}
-	if (err) {
+	if (err)
 		write_error(what, path, err);
-		return ETL_EXIT_OUTPUT;
-	}
-	return 0;
+	return err;
 }
 
 static int write_text(void *ctx, FILE *f)
@@ -113,36 +111,37 @@ static void announce(const struct comparison *c, const char *baseline)
 	free(b);
 }
 
-int deliver_report(const struct options *o, struct report_input *in, const struct perf_ops *base,
-		   bool stdout_closed, size_t *nregressions)
+int deliver_report(const struct report_settings *rs, double factor, struct report_input *in,
+		   const struct perf_ops *base, size_t *nregressions)
 {
 	struct perf_ops cur = { 0 };
 	struct comparison cmp = { 0 };
-	int rc = 0;
+	int err;
 
 	/* Both reports are streamed from the statistics (report.h): no copy of
 	 * the whole report is ever built, so writing it costs little memory. */
 	*nregressions = 0;
 	in->cmp = NULL;
-	if (base) {
-		if (report_perf_ops(in, &cur) ||
-		    comparison_build(base, &cur, o->set.regression_factor, &cmp)) {
-			fputs("etltrace: out of memory while comparing with the baseline\n", stderr);
-			rc = ETL_EXIT_FAILURE;
-			goto cleanup;
-		}
+	err = report_prepare(in);
+	if (!err && base) {
+		err = report_perf_ops(in, &cur) ?: comparison_build(base, &cur, factor, &cmp);
 		in->cmp = &cmp;
 	}
-	rc = deliver_file(o->output, "the report", stdout_closed,
-			  o->format == FORMAT_JSON ? write_json : write_text, in);
-	if (o->save_baseline)
-		rc = deliver_file(o->save_baseline, "the baseline", false, write_json, in) ?: rc;
+	if (err) {
+		diag("out of memory while writing the report");
+		goto cleanup;
+	}
+	err = deliver_file(rs->output, "the report", rs->stdout_closed,
+			   rs->format == FORMAT_JSON ? write_json : write_text, in);
+	if (rs->save_baseline)
+		err = deliver_file(rs->save_baseline, "the baseline", false, write_json, in) ?: err;
 	if (cmp.nregressions)
-		announce(&cmp, o->baseline);
+		announce(&cmp, rs->baseline);
 	*nregressions = cmp.nregressions;
 cleanup:
 	in->cmp = NULL;
+	report_release(in);
 	comparison_free(&cmp);
 	perf_ops_free(&cur);
-	return rc;
+	return err;
 }

@@ -12,26 +12,38 @@
 #include <stdio.h>
 
 #include "report/comparison.h"
-#include "cli/options.h"
 #include "report/report.h"
+
+enum report_format { FORMAT_TEXT, FORMAT_JSON };
+
+/* Where and how a run's report is written. */
+struct report_settings {
+	enum report_format format;
+	const char *output;        /* -o FILE; NULL: stdout */
+	const char *save_baseline; /* --save-baseline FILE, or NULL */
+	const char *baseline;      /* --baseline FILE (compared with), or NULL */
+	bool stdout_closed;        /* fd 1 was closed when etltrace started */
+};
 
 /* Refuses, before any tracing, output paths (-o, --save-baseline) that
  * cannot be written safely (a symbolic link, a directory) and output for a
  * closed stdout; `what` names the -o output ("the report"). Prints one line
- * and returns ETL_EXIT_OUTPUT, or returns 0. */
-int deliver_check(const struct options *o, const char *what, bool stdout_closed);
+ * and returns a negative errno, or returns 0. */
+int deliver_check(const struct report_settings *rs, const char *what);
 
-/* Writes what one trace produced. in->cmp is set (to a comparison that
- * lives until the call returns) when base is not NULL. Stores the number
- * of regressions in *nregressions. Returns 0 or an exit code after printing
- * one line per failure: ETL_EXIT_OUTPUT if a file could not be written,
- * ETL_EXIT_FAILURE on allocation failure. */
-int deliver_report(const struct options *o, struct report_input *in, const struct perf_ops *base,
-		   bool stdout_closed, size_t *nregressions);
+/* Writes what one trace produced: the report (prepared here, see
+ * report_prepare), the comparison with base when base is not NULL (in->cmp
+ * then points to it until the call returns, with avg_time above factor x
+ * the baseline's a regression), and the --save-baseline file. Stores the
+ * number of regressions in *nregressions. Returns 0 or a negative errno
+ * after printing one line per failure (-ENOMEM: out of memory; anything
+ * else: a file not written). */
+int deliver_report(const struct report_settings *rs, double factor, struct report_input *in,
+		   const struct perf_ops *base, size_t *nregressions);
 
 /* Writes a file with writer(ctx, f): path NULL = stdout (stdout_closed then
  * fails it). `what` names it in the error line ("the report"). Returns 0 or
- * ETL_EXIT_OUTPUT after printing one line. */
+ * a negative errno after printing one line. */
 int deliver_file(const char *path, const char *what, bool stdout_closed,
 		 int (*writer)(void *ctx, FILE *f), void *ctx);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * baseline.h - baselines and regressions: the operations of a saved JSON
+ * comparison.h - baselines and regressions: the operations of a saved JSON
  * report (or of the current run's report), and their comparison.
  *
  * An operation regresses when both sides have finished samples (count > 0),
@@ -11,12 +11,14 @@
  * (no finished sample, or faster than the report's 1 us resolution) gives
  * no ratio and no regression.
  */
-#ifndef ETLTRACE_BASELINE_H
-#define ETLTRACE_BASELINE_H
+#ifndef ETLTRACE_COMPARISON_H
+#define ETLTRACE_COMPARISON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <stdio.h>
 
 #include <json-c/json.h>
 
@@ -77,4 +79,18 @@ int comparison_build(const struct perf_ops *base, const struct perf_ops *cur, do
 		     struct comparison *out);
 void comparison_free(struct comparison *c);
 
-#endif /* ETLTRACE_BASELINE_H */
+/* Printing a comparison (comparison_print.c). */
+
+/* Adds a comparison to a JSON object (a report, or compare's output):
+ * "regressions": [{"operation", "baseline_avg_time", "current_avg_time",
+ * "ratio"}] and "comparison": {"regression_factor", "operations": [...every
+ * operation on both sides, with "regression": bool and a null ratio when
+ * the baseline's avg_time is 0], "only_in_baseline": [names],
+ * "only_in_current": [names]}. Returns 0 or -ENOMEM. */
+int comparison_add_json(const struct comparison *c, struct json_object *root);
+
+/* Writes the comparison as a text section (layout in comparison_print.c).
+ * Returns 0, -EIO or -ENOMEM. */
+int comparison_write_text(const struct comparison *c, FILE *f);
+
+#endif /* ETLTRACE_COMPARISON_H */

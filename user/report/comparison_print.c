@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * report_compare.c - a baseline comparison (baseline.h) as JSON members and
+ * comparison_print.c - a baseline comparison (comparison.h) as JSON members and
  * as a text section:
  *
  *   Comparison with the baseline (regression: avg_time > 1.5 x baseline):
@@ -10,8 +10,9 @@
  *   Only in this run: new_op
  *   Regressions: 1
  *
- * Times in seconds with 6 decimals, ratios with 3 ("-" when the baseline's
- * avg_time is 0), decided on unrounded values. Names are JSON keys (valid
+ * In text, times in seconds with 6 decimals, ratios with 3 ("-" when the
+ * baseline's avg_time is 0); in JSON, exact values (jsonfmt.h); regressions
+ * are decided on exact values. Names are JSON keys (valid
  * UTF-8, but still untrusted) and pass through name_for_terminal in text.
  */
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include "report/comparison.h"
 #include "report/jsonfmt.h"
 #include "util/names.h"
-#include "report/report.h"
 
 #define SEC_DECIMALS 6
 #define RATIO_DECIMALS 3
@@ -34,10 +34,10 @@ static int row_json(const struct comparison_row *r, bool full, struct json_objec
 	int err = o ? 0 : -ENOMEM;
 
 	err = err ?: json_put(o, "operation", json_object_new_string(r->name));
-	err = err ?: json_put(o, "baseline_avg_time", json_fixed(r->baseline_avg, SEC_DECIMALS));
-	err = err ?: json_put(o, "current_avg_time", json_fixed(r->current_avg, SEC_DECIMALS));
+	err = err ?: json_put(o, "baseline_avg_time", json_real(r->baseline_avg));
+	err = err ?: json_put(o, "current_avg_time", json_real(r->current_avg));
 	if (!err && r->has_ratio)
-		err = json_put(o, "ratio", json_fixed(r->ratio, RATIO_DECIMALS));
+		err = json_put(o, "ratio", json_real(r->ratio));
 	else if (!err && json_object_object_add(o, "ratio", NULL) < 0)
 		err = -ENOMEM;
 	if (full)
@@ -79,7 +79,7 @@ int comparison_add_json(const struct comparison *c, struct json_object *root)
 			err = err ?: json_append(regs, v);
 		}
 	}
-	err = err ?: json_put(cmp, "regression_factor", json_fixed(c->factor, RATIO_DECIMALS));
+	err = err ?: json_put(cmp, "regression_factor", json_real(c->factor));
 	if (!err) {
 		err = json_put(cmp, "operations", all);
 		all = NULL;

@@ -2,9 +2,10 @@
 /*
  * report_json.c - the report as JSON: the seed profiler's keys and nesting
  * ({"summary", "operations", "recommendations"}), followed by etltrace's own
- * keys. Units follow the seed: times in seconds, rounded to the microsecond;
- * memory in MB (MiB), rounded to 0.001. Numbers are written as fixed-point
- * decimals with trailing zeros trimmed ("0.3", never "0.29999999999999999").
+ * keys. Units follow the seed: times in seconds, memory in MB (MiB). Numbers
+ * are exact: each is the shortest decimal that reads back as the value
+ * computed ("0.3", "5.75e-07"), never rounded, so that sums and averages
+ * agree to the nanosecond (the text report rounds).
  *
  * Operation names become object keys through name_to_utf8. When that changes
  * a name (invalid UTF-8), or when two names convert to the same key (the key
@@ -15,7 +16,7 @@
  * nearest-rank percentiles from the histogram, within 1% of the exact
  * value; see histogram.h) and "histogram": [{"le": seconds, "count": n}],
  * the non-empty buckets in ascending order, `count` durations d with
- * previous le < d <= le (le to the nanosecond, 9 decimals), 16 buckets per
+ * previous le < d <= le (le a whole number of nanoseconds), 64 buckets per
  * power of two. Operations with no finished sample get zeros and [].
  *
  * Suggestions (suggest.c): "suggestions" is the seed's suggest_optimizations()
@@ -26,8 +27,8 @@
  *
  * The report is streamed (json_stream, jsonfmt.h): each value is built,
  * written and freed in turn, so writing it needs memory for one operation's
- * values, the sorted list of operations and the set of keys already used,
- * never a tree of the whole report. The output is byte for byte what json-c
+ * values, the prepared list of operations (report.h) and the set of keys
+ * already used, never a tree of the whole report. The output is byte for byte what json-c
  * would print for that tree.
  */
 #include <errno.h>
@@ -43,12 +44,7 @@
 #include "report/jsonfmt.h"
 #include "util/names.h"
 #include "report/report.h"
-
-#define BYTES_PER_MB 1048576.0
-#define SEC_DECIMALS 6
-#define LE_DECIMALS 9
-#define MB_DECIMALS 3
-#define RATE_DECIMALS 3
+#include "report/units.h"
 
 static void put_u64(struct json_stream *js, const char *key, uint64_t v)
 {
@@ -57,12 +53,12 @@ static void put_u64(struct json_stream *js, const char *key, uint64_t v)
 
 static void put_sec_ns(struct json_stream *js, const char *key, double ns)
 {
-	json_stream_fixed(js, key, ns / 1e9, SEC_DECIMALS);
+	json_stream_real(js, key, sec_of_ns(ns));
 }
 
 static void put_mb(struct json_stream *js, const char *key, double bytes)
 {
-	json_stream_fixed(js, key, bytes / BYTES_PER_MB, MB_DECIMALS);
+	json_stream_real(js, key, mb_of_bytes(bytes));
 }
 
 /* Writes the percentiles and the histogram of op. */
@@ -77,7 +73,7 @@ static void distribution_fields(struct json_stream *js, const struct op_stats *o
 	json_stream_open(js, "histogram", '[');
 	while (!js->err && histogram_next(&op->hist, &cursor, &b)) {
 		json_stream_open(js, NULL, '{');
-		json_stream_fixed(js, "le", (double)b.le / 1e9, LE_DECIMALS);
+		json_stream_real(js, "le", sec_of_ns((double)b.le));
 		put_u64(js, "count", b.count);
 		json_stream_close(js, '}');
 	}
@@ -126,8 +122,7 @@ static void op_fields(struct json_stream *js, const struct op_stats *op)
 		double secs = (double)op->records_ns / 1e9;
 
 		put_u64(js, "records", op->records);
-		json_stream_fixed(js, "records_per_second",
-				  secs > 0 ? (double)op->records / secs : 0.0, RATE_DECIMALS);
+		json_stream_real(js, "records_per_second", secs > 0 ? (double)op->records / secs : 0.0);
 	}
 }
 
@@ -249,19 +244,16 @@ static void write_operation(struct json_stream *js, struct op_keys *keys,
 	free(shown);
 }
 
-static void write_operations(struct json_stream *js, const struct stats *st)
+static void write_operations(struct json_stream *js, const struct report_input *in)
 {
-	const struct op_stats **sorted = NULL;
-	ssize_t n = stats_sorted_alloc(st, &sorted);
 	struct op_keys keys = { 0 };
 
-	if (n < 0 || op_keys_init(&keys, st, sorted, (size_t)(n > 0 ? n : 0)))
+	if (op_keys_init(&keys, in->stats, in->ops, in->nops))
 		json_stream_fail(js, -ENOMEM);
 	json_stream_open(js, "operations", '{');
-	for (ssize_t i = 0; i < n && !js->err; i++)
-		write_operation(js, &keys, sorted[i]);
+	for (size_t i = 0; i < in->nops && !js->err; i++)
+		write_operation(js, &keys, in->ops[i]);
 	json_stream_close(js, '}');
-	free(sorted);
 	op_keys_free(&keys);
 }
 
@@ -271,29 +263,24 @@ static void write_summary(struct json_stream *js, const struct report_input *in)
 
 	stats_summarize(in->stats, &sum);
 	json_stream_open(js, "summary", '{');
-	json_stream_fixed(js, "total_time", sum.total_time, SEC_DECIMALS);
+	json_stream_real(js, "total_time", sum.total_time);
 	put_u64(js, "total_operations", sum.total_operations);
-	json_stream_fixed(js, "avg_operation_time", sum.avg_operation_time, SEC_DECIMALS);
-	json_stream_fixed(js, "wall_time", in->wall_seconds, SEC_DECIMALS);
+	json_stream_real(js, "avg_operation_time", sum.avg_operation_time);
+	json_stream_real(js, "wall_time", in->wall_seconds);
 	put_u64(js, "unfinished_operations", sum.unfinished);
 	json_stream_close(js, '}');
 }
 
 static void write_recommendations(struct json_stream *js, const struct report_input *in)
 {
-	char **recs = NULL;
-	int n = js->err ? 0 : recommendations_build(in, &recs);
-
-	if (n < 0)
-		json_stream_fail(js, n);
 	json_stream_open(js, "recommendations", '[');
-	for (int i = 0; i < n; i++)
-		json_stream_put(js, NULL, json_name(recs[i]));
+	for (size_t i = 0; i < in->nfindings; i++)
+		if (in->findings[i].kind == RULE_RECOMMENDATION)
+			json_stream_put(js, NULL, json_name(in->findings[i].text));
 	json_stream_close(js, ']');
-	recommendations_free(recs, n > 0 ? (size_t)n : 0);
 }
 
-static void write_suggestion_detail(struct json_stream *js, const struct suggestion *s)
+static void write_suggestion_detail(struct json_stream *js, const struct finding *s)
 {
 	json_stream_open(js, NULL, '{');
 	json_stream_put(js, "suggestion", json_name(s->text));
@@ -303,47 +290,48 @@ static void write_suggestion_detail(struct json_stream *js, const struct suggest
 	json_stream_close(js, '}');
 }
 
-/* True if an earlier suggestion (of the first i) has the same text as the
- * named suggestion s[i]. Texts of different rules never match (each starts
+/* True if an earlier finding (of the first i) has the same text as the
+ * named finding f[i]. Texts of different rules never match (each starts
  * with its rule's words), and a named text holds the operation's name:
  * names are distinct but for a target's own STATS_OTHER_NAME beside the
  * overflow entry, so only those need looking back. */
-static bool seen_before(const struct suggestion *s, int i)
+static bool seen_before(const struct finding *f, size_t i)
 {
-	bool look = strcmp(s[i].op->name, STATS_OTHER_NAME) == 0;
+	bool look = strcmp(f[i].op->name, STATS_OTHER_NAME) == 0;
 
-	for (int j = 0; look && j < i; j++) {
-		if (s[j].rule == s[i].rule && !strcmp(s[j].text, s[i].text))
+	for (size_t j = 0; look && j < i; j++) {
+		if (f[j].rule == f[i].rule && !strcmp(f[j].text, f[i].text))
 			return true;
 	}
 	return false;
 }
 
+/* "suggestions": the seed's list of texts, each once; "suggestion_details":
+ * every (operation, rule) that fired, with its evidence. */
 static void write_suggestions(struct json_stream *js, const struct report_input *in)
 {
-	struct suggestion *sugg = NULL;
-	int n = js->err ? 0 : suggestions_build(in, &sugg);
-	bool unnamed_seen[SUGGEST__MAX] = { false };
+	const struct finding *f = in->findings;
+	bool unnamed_seen[RULE__MAX] = { false };
 
-	if (n < 0)
-		json_stream_fail(js, n);
 	json_stream_open(js, "suggestions", '[');
-	for (int i = 0; i < n && !js->err; i++) {
-		if (!sugg[i].named) { /* one text per unnamed rule */
-			if (unnamed_seen[sugg[i].rule])
+	for (size_t i = 0; i < in->nfindings && !js->err; i++) {
+		if (f[i].kind != RULE_SUGGESTION)
+			continue;
+		if (!f[i].named) { /* one text per unnamed rule */
+			if (unnamed_seen[f[i].rule])
 				continue;
-			unnamed_seen[sugg[i].rule] = true;
-		} else if (seen_before(sugg, i)) {
+			unnamed_seen[f[i].rule] = true;
+		} else if (seen_before(f, i)) {
 			continue;
 		}
-		json_stream_put(js, NULL, json_name(sugg[i].text));
+		json_stream_put(js, NULL, json_name(f[i].text));
 	}
 	json_stream_close(js, ']');
 	json_stream_open(js, "suggestion_details", '[');
-	for (int i = 0; i < n && !js->err; i++)
-		write_suggestion_detail(js, &sugg[i]);
+	for (size_t i = 0; i < in->nfindings && !js->err; i++)
+		if (f[i].kind == RULE_SUGGESTION)
+			write_suggestion_detail(js, &f[i]);
 	json_stream_close(js, ']');
-	suggestions_free(sugg, n > 0 ? (size_t)n : 0);
 }
 
 static void write_pids(struct json_stream *js, const struct report_input *in)
@@ -385,7 +373,7 @@ int report_write_json(const struct report_input *in, FILE *f)
 	json_stream_begin(&js, f);
 	json_stream_open(&js, NULL, '{');
 	write_summary(&js, in);
-	write_operations(&js, in->stats);
+	write_operations(&js, in);
 	write_recommendations(&js, in);
 	write_suggestions(&js, in);
 	write_pids(&js, in);
@@ -398,56 +386,36 @@ int report_write_json(const struct report_input *in, FILE *f)
 
 int report_perf_ops(const struct report_input *in, struct perf_ops *out)
 {
-	const struct op_stats **sorted = NULL;
 	struct op_keys keys = { 0 };
-	ssize_t n;
 	int err = 0;
 
 	if (!in || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	n = stats_sorted_alloc(in->stats, &sorted);
-	if (n < 0 || op_keys_init(&keys, in->stats, sorted, (size_t)(n > 0 ? n : 0))) {
+	if (op_keys_init(&keys, in->stats, in->ops, in->nops)) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	out->v = calloc(n ? (size_t)n : 1, sizeof(*out->v));
+	out->v = calloc(in->nops ? in->nops : 1, sizeof(*out->v));
 	if (!out->v) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (ssize_t i = 0; i < n && !err; i++) {
+	for (size_t i = 0; i < in->nops && !err; i++) {
 		struct perf_op *p = &out->v[out->n];
-		/* The value as written: rounded to the microsecond. */
-		struct json_object *avg = json_fixed(avg_ns(sorted[i]) / 1e9, SEC_DECIMALS);
 
-		p->name = op_keys_next(&keys, sorted[i]->name);
-		if (!avg || !p->name) {
-			free(p->name);
+		p->name = op_keys_next(&keys, in->ops[i]->name);
+		if (!p->name) {
 			err = -ENOMEM;
-		} else {
-			p->avg_time = json_object_get_double(avg);
-			p->count = sorted[i]->count;
-			out->n++;
+			break;
 		}
-		json_object_put(avg);
+		p->avg_time = sec_of_ns(avg_ns(in->ops[i])); /* exactly as written */
+		p->count = in->ops[i]->count;
+		out->n++;
 	}
 cleanup:
-	free(sorted);
 	op_keys_free(&keys);
 	if (err)
 		perf_ops_free(out);
 	return err;
-}
-
-int report_json_print(struct json_object *root, FILE *f)
-{
-	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	if (!text)
-		return -ENOMEM;
-	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) == EOF || ferror(f))
-		return -EIO;
-	return 0;
 }

@@ -9,34 +9,40 @@
 #include "report/jsonfmt.h"
 #include "util/names.h"
 
-/* Writes v as json_fixed's text into buf[FIXED_MAX]: "%.*f" without
- * trailing zeros (one decimal kept), "0.0" for zero and non-finite values.
- * Returns 0, or -ERANGE if it does not fit (decimals beyond 20). */
-#define FIXED_MAX 352 /* DBL_MAX has 309 digits before the point */
-static int fixed_text(char *buf, double v, int decimals)
+/* Writes v into buf[REAL_MAX] as Python's repr writes a float: the
+ * shortest decimal that reads back as exactly v ("0.3", "2000.0",
+ * "5.75e-07"), in fixed notation unless its exponent is below -4 or at
+ * least 16, with ".0" on integral values so the number stays a float for
+ * JSON readers; 0.0 for -0.0 and for non-finite values, which JSON cannot
+ * carry. */
+#define REAL_MAX 40
+static void real_text(char *buf, double v)
 {
-	char *end;
-	int n;
+	int prec, exp;
 
-	if (!isfinite(v))
+	if (!isfinite(v) || v == 0.0)
 		v = 0.0;
-	n = snprintf(buf, FIXED_MAX, "%.*f", decimals, v);
-	if (n < 0 || n >= FIXED_MAX)
-		return -ERANGE;
-	end = buf + n - 1;
-	while (*end == '0' && end[-1] != '.')
-		*end-- = '\0';
-	if (strtod(buf, NULL) == 0.0) /* also turns "-0.0" into "0.0" */
-		strcpy(buf, "0.0");
-	return 0;
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, REAL_MAX, "%.*e", prec - 1, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, REAL_MAX, "%.*e", prec - 1, v);
+	exp = atoi(strchr(buf, 'e') + 1);
+	if (exp < -4 || exp >= 16) {
+		snprintf(buf, REAL_MAX, "%.*g", prec, v);
+		return;
+	}
+	snprintf(buf, REAL_MAX, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, v);
+	if (!strchr(buf, '.'))
+		strcat(buf, ".0");
 }
 
-struct json_object *json_fixed(double v, int decimals)
+struct json_object *json_real(double v)
 {
-	char text[FIXED_MAX];
+	char text[REAL_MAX];
 
-	if (fixed_text(text, v, decimals))
-		return NULL;
+	real_text(text, v);
 	return json_object_new_double_s(strtod(text, NULL), text);
 }
 
@@ -182,14 +188,14 @@ int json_stream_end(struct json_stream *js)
 	return js->err;
 }
 
-void json_stream_fixed(struct json_stream *js, const char *key, double v, int decimals)
+void json_stream_real(struct json_stream *js, const char *key, double v)
 {
-	char text[FIXED_MAX];
+	char text[REAL_MAX];
 
-	if (!js->err)
-		js->err = fixed_text(text, v, decimals) ?: member_start(js, key);
-	if (!js->err)
-		fputs(text, js->f);
+	if (js->err || member_start(js, key))
+		return;
+	real_text(text, v);
+	fputs(text, js->f);
 }
 
 void json_stream_u64(struct json_stream *js, const char *key, uint64_t v)
@@ -198,4 +204,16 @@ void json_stream_u64(struct json_stream *js, const char *key, uint64_t v)
 		js->err = member_start(js, key);
 	if (!js->err)
 		fprintf(js->f, "%llu", (unsigned long long)v);
+}
+
+int report_json_print(struct json_object *root, FILE *f)
+{
+	const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!text)
+		return -ENOMEM;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF || fflush(f) == EOF || ferror(f))
+		return -EIO;
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * jsonfmt.h - building JSON output with json-c: fixed-point numbers and
+ * jsonfmt.h - building JSON output with json-c: exact numbers and
  * ownership-taking member insertion, shared by the report writers; and a
  * streaming writer, so that a large document never has to be in memory.
  */
@@ -13,10 +13,11 @@
 
 #include <json-c/json.h>
 
-/* A JSON number holding `v` rounded to `decimals` places, written without
- * trailing zeros (at least one decimal kept) and never as "-0.0".
- * Non-finite values, which JSON cannot carry, become 0. NULL on ENOMEM. */
-struct json_object *json_fixed(double v, int decimals);
+/* A JSON number holding exactly `v`: written as the shortest decimal that
+ * reads back as v ("0.3", "5.75e-07"), with ".0" on integral values, never
+ * "-0.0". Non-finite values, which JSON cannot carry, become 0.0. NULL on
+ * ENOMEM. Reports never round in JSON: rounding is for the text report. */
+struct json_object *json_real(double v);
 
 /* Adds `val` under `key` of obj, taking ownership of it in every case.
  * Returns 0, or -ENOMEM if `val` is NULL or could not be added. */
@@ -58,9 +59,9 @@ void json_stream_close(struct json_stream *js, char bracket);
  * case. A NULL val records -ENOMEM (as json_put does). */
 void json_stream_put(struct json_stream *js, const char *key, struct json_object *val);
 
-/* json_stream_put of json_fixed(v, decimals), of json_object_new_uint64(v),
- * written without making the object. */
-void json_stream_fixed(struct json_stream *js, const char *key, double v, int decimals);
+/* json_stream_put of json_real(v), of json_object_new_uint64(v), written
+ * without making the object. */
+void json_stream_real(struct json_stream *js, const char *key, double v);
 void json_stream_u64(struct json_stream *js, const char *key, uint64_t v);
 
 /* Records err (a negative errno) unless an error is already recorded. */
@@ -69,5 +70,9 @@ void json_stream_fail(struct json_stream *js, int err);
 /* Ends the document with a newline and flushes. Returns 0, the first error
  * recorded, or -EIO if writing failed. */
 int json_stream_end(struct json_stream *js);
+
+/* Writes a JSON tree (pretty-printed, then a newline) to f, as
+ * report_write_json lays out the report. Returns 0, -EIO or -ENOMEM. */
+int report_json_print(struct json_object *root, FILE *f);
 
 #endif /* ETLTRACE_JSONFMT_H */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * report_text.c - the report as aligned text for a terminal: one row per
+ * text.c - the report as aligned text for a terminal: one row per
  * operation sorted by total time, then the summary, every counter (zeros
  * included, so no loss goes unseen), the recommendations, the suggestions
  * (each with its evidence) and, with --baseline, the comparison
- * (report_compare.c).
+ * (comparison_print.c).
  *
  * Every name passes through name_for_terminal, so nothing from the traced
  * process can reach the terminal as a control sequence; names wider than
@@ -29,9 +29,10 @@
 
 #include "collect/histogram.h"
 #include "util/names.h"
+#include "report/comparison.h"
 #include "report/report.h"
+#include "report/units.h"
 
-#define BYTES_PER_MB 1048576.0
 #define NAME_MAX_COLS 48
 #define COL_GAP "  "
 
@@ -69,7 +70,7 @@ static char *fmt_percentile(const struct op_stats *op, double p)
 {
 	if (op->count == 0)
 		return strdup("-");
-	return fmt_fixed((double)histogram_percentile(&op->hist, p) / 1e9, 6);
+	return fmt_fixed(sec_of_ns((double)histogram_percentile(&op->hist, p)), 6);
 }
 
 /* Fills row[NCOLS] with the cells of one operation. Returns 0 or -ENOMEM; the caller frees the cells set, even on error. */
@@ -82,18 +83,18 @@ static int fill_row(char **row, const struct op_stats *op)
 	row[COL_NAME] = shown ? name_fit_width(shown, NAME_MAX_COLS) : NULL;
 	free(shown);
 	row[COL_COUNT] = fmt_u64(op->count);
-	row[COL_TOTAL] = fmt_fixed((double)op->total_ns / 1e9, 3);
-	row[COL_AVG] = done ? fmt_fixed((double)op->total_ns / 1e9 / n, 6) : strdup("-");
-	row[COL_MIN] = done ? fmt_fixed((double)op->min_ns / 1e9, 6) : strdup("-");
+	row[COL_TOTAL] = fmt_fixed(sec_of_ns((double)op->total_ns), 3);
+	row[COL_AVG] = done ? fmt_fixed(sec_of_ns((double)op->total_ns) / n, 6) : strdup("-");
+	row[COL_MIN] = done ? fmt_fixed(sec_of_ns((double)op->min_ns), 6) : strdup("-");
 	row[COL_P50] = fmt_percentile(op, 50);
 	row[COL_P90] = fmt_percentile(op, 90);
 	row[COL_P99] = fmt_percentile(op, 99);
-	row[COL_MAX] = done ? fmt_fixed((double)op->max_ns / 1e9, 6) : strdup("-");
-	row[COL_AVG_MEM] = done ? fmt_fixed((double)op->sum_mem_delta / n / BYTES_PER_MB, 1)
+	row[COL_MAX] = done ? fmt_fixed(sec_of_ns((double)op->max_ns), 6) : strdup("-");
+	row[COL_AVG_MEM] = done ? fmt_fixed(mb_of_bytes((double)op->sum_mem_delta) / n, 1)
 				: strdup("-");
-	row[COL_MAX_MEM] = done ? fmt_fixed((double)op->max_mem_delta / BYTES_PER_MB, 1)
+	row[COL_MAX_MEM] = done ? fmt_fixed(mb_of_bytes((double)op->max_mem_delta), 1)
 				: strdup("-");
-	row[COL_PEAK] = done ? fmt_fixed((double)op->max_peak_delta / BYTES_PER_MB, 1)
+	row[COL_PEAK] = done ? fmt_fixed(mb_of_bytes((double)op->max_peak_delta), 1)
 			     : strdup("-");
 	row[COL_CPU] = op->resource_ns > 0
 			       ? fmt_fixed(100.0 * (double)op->cpu_ns / (double)op->resource_ns, 1)
@@ -132,25 +133,20 @@ static void free_row(char **row)
 /* Writes the operations table in two passes over the sorted operations,
  * one to size the columns and one to print, formatting each row twice
  * rather than keeping every cell. Returns 0 or -ENOMEM. */
-static int write_table(FILE *f, const struct stats *st)
+static int write_table(FILE *f, const struct report_input *in)
 {
-	const struct op_stats **ops = NULL;
-	ssize_t got = stats_sorted_alloc(st, &ops);
 	char *row[NCOLS] = { 0 };
-	size_t n, width[NCOLS];
+	size_t width[NCOLS];
 	int err = 0;
 
-	if (got < 0)
-		return (int)got;
-	if (got == 0) {
+	if (in->nops == 0) {
 		fputs("No operations traced.\n", f);
 		return 0;
 	}
-	n = (size_t)got;
 	for (int c = 0; c < NCOLS; c++)
 		width[c] = strlen(col_header[c]);
-	for (size_t r = 0; r < n && !err; r++) {
-		err = fill_row(row, ops[r]);
+	for (size_t r = 0; r < in->nops && !err; r++) {
+		err = fill_row(row, in->ops[r]);
 		for (int c = 0; c < NCOLS && !err; c++) {
 			size_t w = name_display_width(row[c]);
 
@@ -161,13 +157,12 @@ static int write_table(FILE *f, const struct stats *st)
 	}
 	if (!err)
 		print_row(f, col_header, width);
-	for (size_t r = 0; r < n && !err; r++) {
-		err = fill_row(row, ops[r]);
+	for (size_t r = 0; r < in->nops && !err; r++) {
+		err = fill_row(row, in->ops[r]);
 		if (!err)
 			print_row(f, (const char *const *)row, width);
 		free_row(row);
 	}
-	free(ops);
 	return err;
 }
 
@@ -209,53 +204,54 @@ static void write_counters(FILE *f, const struct report_input *in)
 /* Returns 0 or -ENOMEM. */
 static int write_recommendations(FILE *f, const struct report_input *in)
 {
-	char **recs = NULL;
-	int n = recommendations_build(in, &recs), err = 0;
+	size_t shown = 0;
 
-	if (n < 0)
-		return n;
 	fputs("Recommendations:\n", f);
-	for (int i = 0; i < n && !err; i++) {
-		char *shown = name_for_terminal(recs[i]);
+	for (size_t i = 0; i < in->nfindings; i++) {
+		char *text;
 
-		if (shown)
-			fprintf(f, "  - %s\n", shown);
-		else
-			err = -ENOMEM;
-		free(shown);
+		if (in->findings[i].kind != RULE_RECOMMENDATION)
+			continue;
+		text = name_for_terminal(in->findings[i].text);
+		if (!text)
+			return -ENOMEM;
+		fprintf(f, "  - %s\n", text);
+		free(text);
+		shown++;
 	}
-	if (n == 0)
+	if (shown == 0)
 		fputs("  (none)\n", f);
-	recommendations_free(recs, (size_t)n);
-	return err;
+	return 0;
 }
 
 /* Each suggestion with its evidence; the operation is named in the
  * evidence when the seed's text does not name it. Returns 0 or -ENOMEM. */
 static int write_suggestions(FILE *f, const struct report_input *in)
 {
-	struct suggestion *sugg = NULL;
-	int n = suggestions_build(in, &sugg), err = 0;
+	size_t shown = 0;
+	int err = 0;
 
-	if (n < 0)
-		return n;
 	fputs("Suggestions:\n", f);
-	for (int i = 0; i < n && !err; i++) {
-		char *text = name_for_terminal(sugg[i].text);
-		char *name = sugg[i].named ? NULL : name_for_terminal(sugg[i].op->name);
+	for (size_t i = 0; i < in->nfindings && !err; i++) {
+		const struct finding *s = &in->findings[i];
+		char *text, *name;
 
-		if (!text || (!sugg[i].named && !name))
+		if (s->kind != RULE_SUGGESTION)
+			continue;
+		text = name_for_terminal(s->text);
+		name = s->named ? NULL : name_for_terminal(s->op->name);
+		if (!text || (!s->named && !name))
 			err = -ENOMEM;
-		else if (sugg[i].named)
-			fprintf(f, "  - %s (%s)\n", text, sugg[i].evidence);
+		else if (s->named)
+			fprintf(f, "  - %s (%s)\n", text, s->evidence);
 		else
-			fprintf(f, "  - %s (%s: %s)\n", text, name, sugg[i].evidence);
+			fprintf(f, "  - %s (%s: %s)\n", text, name, s->evidence);
 		free(text);
 		free(name);
+		shown++;
 	}
-	if (n == 0)
+	if (shown == 0)
 		fputs("  (none)\n", f);
-	suggestions_free(sugg, (size_t)n);
 	return err;
 }
 
@@ -265,7 +261,7 @@ int report_write_text(const struct report_input *in, FILE *f)
 
 	if (!in || !f)
 		return -EINVAL;
-	err = write_table(f, in->stats);
+	err = write_table(f, in);
 	if (!err) {
 		fputc('\n', f);
 		write_summary(f, in);

@@ -2,7 +2,7 @@
 /*
  * compare.c - the compare subcommand. Text output: "Baseline: FILE",
  * "Current: FILE", then the comparison section of the report
- * (report_compare.c). JSON output: {"baseline": FILE, "current": FILE,
+ * (report/comparison_print.c). JSON output: {"baseline": FILE, "current": FILE,
  * "regressions": [...], "comparison": {...}} (file names as UTF-8).
  */
 #include <errno.h>
@@ -19,7 +19,6 @@
 #include "report/jsonfmt.h"
 #include "util/names.h"
 #include "output/outfile.h"
-#include "report/report.h"
 
 struct compare_out {
 	const struct options *o;
@@ -60,12 +59,13 @@ int compare_run(const struct options *o)
 	struct perf_ops base = { 0 }, cur = { 0 };
 	struct comparison cmp = { 0 };
 	struct compare_out out = { o, &cmp };
-	bool stdout_closed = out_guard_stdio();
+	struct report_settings rs = o->report;
 	char err[640];
 	int rc;
 
+	rs.stdout_closed = out_guard_stdio();
 	signal(SIGPIPE, SIG_IGN);
-	rc = deliver_check(o, "the comparison", stdout_closed);
+	rc = exit_code(STAGE_OUTPUT, deliver_check(&rs, "the comparison"));
 	if (rc)
 		return rc;
 	if (perf_ops_load("baseline", o->compare[0], &base, err, sizeof(err)) ||
@@ -75,12 +75,13 @@ int compare_run(const struct options *o)
 		goto cleanup;
 	}
 	if (comparison_build(&base, &cur, o->set.regression_factor, &cmp)) {
-		fputs("etltrace: out of memory while comparing the reports\n", stderr);
+		diag("out of memory while comparing the reports");
 		rc = ETL_EXIT_FAILURE;
 		goto cleanup;
 	}
-	rc = deliver_file(o->output, "the comparison", stdout_closed,
-			  o->format == FORMAT_JSON ? write_json : write_text, &out);
+	rc = exit_code(STAGE_OUTPUT, deliver_file(rs.output, "the comparison", rs.stdout_closed,
+						  rs.format == FORMAT_JSON ? write_json
+									   : write_text, &out));
 	if (!rc && cmp.nregressions)
 		rc = ETL_EXIT_REGRESSION;
 cleanup:

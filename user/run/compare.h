@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * compare.h - `etltrace compare BASELINE.json CURRENT.json`: compares two
- * saved JSON reports (baseline.h rules), traces nothing, needs no privilege.
+ * saved JSON reports (report/comparison.h rules), traces nothing, needs no privilege.
  */
 #ifndef ETLTRACE_COMPARE_H
 #define ETLTRACE_COMPARE_H
@@ -9,7 +9,7 @@
 #include "cli/options.h"
 
 /* Runs the comparison of o->compare[0] (baseline) and o->compare[1]
- * (current), written as text or JSON to o->output or stdout. Returns
+ * (current), written as text or JSON to -o FILE or stdout. Returns
  * ETL_EXIT_OK, ETL_EXIT_REGRESSION, ETL_EXIT_CONFIG (a report file is
  * unreadable or malformed), ETL_EXIT_OUTPUT or ETL_EXIT_FAILURE, after one
  * line on stderr for each failure. */

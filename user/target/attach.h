@@ -1,37 +1,54 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * attach.h - from process ids or a command to attached probes: checks the
- * targets, finds their marked objects, attaches, says when ready. Failures
- * print one line and return an exit code (enum etl_exit).
+ * attach.h - which probes are attached: every marked object that a traced
+ * process maps, as soon as it is seen. Following children (the default),
+ * an object is attached once for every process that maps it, and BPF's
+ * set of traced processes filters; otherwise once per traced process,
+ * filtered by the kernel.
  */
 #ifndef ETLTRACE_ATTACH_H
 #define ETLTRACE_ATTACH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
-#include "target/command.h"
-#include "target/target.h"
 #include "kernel/tracer.h"
+#include "target/object.h"
+#include "target/process.h"
 
-/* -p: checks each pid (a live user process, given once) and finds its
- * objects; fails if one has no etl markers. targets[0..n) are initialised
- * as far as *ntargets says, also on failure (the caller frees them). */
-int attach_check_pids(const pid_t *pids, int n, struct target *targets, int *ntargets);
+struct attacher {
+	struct tracer *tr;
+	bool per_process;     /* links filtered by pid, not by BPF's set */
+	int verbose;
+	int err;              /* the last attach failure (already said), or 0 */
+	size_t nobjects;      /* attachments made */
+	size_t nsites;
+	struct {
+		const struct object *obj;
+		pid_t pid;
+	} *done;              /* per_process: (object, pid) attached */
+	size_t ndone;
+};
 
-/* Attaches to every object of t with etl sites not attached (or failed)
- * yet. Returns the number of objects attached, or a negated exit code after
- * printing why; the object that failed is not tried again. */
-int attach_objects(struct tracer *tr, struct target *t, int verbose);
+/* Attaches o's sites for process pid (0: for every process), unless done
+ * before. A failure prints one line naming the object, marks it failed
+ * (not tried again) and returns -errno. */
+int attach_object(struct attacher *a, struct object *o, pid_t pid);
 
-/* -- CMD: attaches to the command's executable, lets it run to its entry
- * point (its libraries mapped, none of its code run), attaches to those
- * too, and leaves it stopped for attach_print_ready's caller to continue.
- * reaped and status report a command that already exited. */
-int attach_command(struct tracer *tr, struct target *t, struct command *cmd, int verbose,
-		   bool *reaped, int *status);
+/* process_scan's `added` callback: attaches a newly mapped marked object
+ * for p; a failure is said and kept in a->err, and the trace goes on. */
+void attach_on_added(void *ctx, struct process *p, struct object *o);
 
-/* The readiness line on stderr that scripts and tests wait for. */
-void attach_print_ready(const struct target *targets, int n);
+/* Attaches every marked object p's current image maps (as scanned). */
+void attach_image(struct attacher *a, struct process *p);
+
+/* Whether p's current image maps an object with etl sites. */
+bool process_has_markers(const struct process *p);
+
+/* Says that p has no etl markers, naming every file searched (exit 4). */
+void attach_no_markers(const struct process *p);
+
+void attach_free(struct attacher *a);
 
 #endif /* ETLTRACE_ATTACH_H */

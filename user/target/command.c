@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* command.c - fork, hold, exec. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,17 @@ static char *resolve(const char *name)
 	return NULL;
 }
 
-int command_spawn(char **argv, struct command *c)
+/* In the child: the signal state the command should start with. */
+static void restore_signals(const sigset_t *mask, const sigset_t *ignored)
+{
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, ignored && sigismember(ignored, sig) == 1 ? SIG_IGN : SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
+int command_spawn(char **argv, const sigset_t *mask, const sigset_t *ignored,
+		  struct command *c)
 {
 	int gate[2] = { -1, -1 }, errp[2] = { -1, -1 }, err;
 	char b;
@@ -72,6 +83,7 @@ int command_spawn(char **argv, struct command *c)
 		close(errp[0]);
 		if (read(gate[0], &b, 1) != 1)
 			_exit(127);
+		restore_signals(mask, ignored);
 		execv(c->exe, argv);
 		err = errno;
 		if (write(errp[1], &err, sizeof(err)) < 0)

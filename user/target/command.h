@@ -6,6 +6,7 @@
 #ifndef ETLTRACE_COMMAND_H
 #define ETLTRACE_COMMAND_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 struct command {
@@ -16,8 +17,13 @@ struct command {
 };
 
 /* Resolves argv[0] like execvp and forks a child that waits at the gate.
+ * The child runs the command with the signal mask `mask` (the one etltrace
+ * started with, before it blocked signals for itself) and every signal
+ * disposition at its default but those ignored in `ignored`, so that the
+ * command can be interrupted and stopped as if etltrace were not there.
  * Returns 0, -ENOENT/-EACCES if the command cannot be run, or -errno. */
-int command_spawn(char **argv, struct command *c);
+int command_spawn(char **argv, const sigset_t *mask, const sigset_t *ignored,
+		  struct command *c);
 
 /* Opens the gate; returns 0 once the child has exec'd, or the negative
  * errno of a failed exec (the child has then exited). */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * usdt_args.h - decode the argument string of a USDT note (x86-64 AT&T
+ * args.h - decode the argument string of a USDT note (x86-64 AT&T
  * operands as emitted by <sys/sdt.h>) into locations BPF can read.
  */
-#ifndef ETLTRACE_USDT_ARGS_H
-#define ETLTRACE_USDT_ARGS_H
+#ifndef ETLTRACE_ARGS_H
+#define ETLTRACE_ARGS_H
 
 #include "etltrace.h"
 
@@ -16,4 +16,4 @@
  * operand such as sym(%rip), a high-byte register, a bad size). */
 int usdt_parse_args(const char *args, struct etl_usdt_spec *spec);
 
-#endif /* ETLTRACE_USDT_ARGS_H */
+#endif /* ETLTRACE_ARGS_H */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* usdt_args.c - USDT argument strings to etl_usdt_spec. */
+/* args.c - USDT argument strings to etl_usdt_spec. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/user.h>
 
-#include "target/usdt_args.h"
+#include "usdt/args.h"
 
 /* struct user_regs_struct is the ptrace view of the kernel's x86-64
  * struct pt_regs, field for field, so its offsets are pt_regs offsets. */
@@ -14,22 +14,10 @@ static const struct {
 	const char *names[4]; /* 64, 32, 16, 8-bit low part */
 	size_t off;
 } regs[] = {
-	{ { "rax", "eax", "ax", "al" }, offsetof(struct user_regs_struct, rax) },
-	{ { "rbx", "ebx", "bx", "bl" }, offsetof(struct user_regs_struct, rbx) },
-	{ { "rcx", "ecx", "cx", "cl" }, offsetof(struct user_regs_struct, rcx) },
-	{ { "rdx", "edx", "dx", "dl" }, offsetof(struct user_regs_struct, rdx) },
-	{ { "rsi", "esi", "si", "sil" }, offsetof(struct user_regs_struct, rsi) },
-	{ { "rdi", "edi", "di", "dil" }, offsetof(struct user_regs_struct, rdi) },
-	{ { "rbp", "ebp", "bp", "bpl" }, offsetof(struct user_regs_struct, rbp) },
-	{ { "rsp", "esp", "sp", "spl" }, offsetof(struct user_regs_struct, rsp) },
-	{ { "r8", "r8d", "r8w", "r8b" }, offsetof(struct user_regs_struct, r8) },
-	{ { "r9", "r9d", "r9w", "r9b" }, offsetof(struct user_regs_struct, r9) },
-	{ { "r10", "r10d", "r10w", "r10b" }, offsetof(struct user_regs_struct, r10) },
-	{ { "r11", "r11d", "r11w", "r11b" }, offsetof(struct user_regs_struct, r11) },
-	{ { "r12", "r12d", "r12w", "r12b" }, offsetof(struct user_regs_struct, r12) },
-	{ { "r13", "r13d", "r13w", "r13b" }, offsetof(struct user_regs_struct, r13) },
-	{ { "r14", "r14d", "r14w", "r14b" }, offsetof(struct user_regs_struct, r14) },
-	{ { "r15", "r15d", "r15w", "r15b" }, offsetof(struct user_regs_struct, r15) },
+#define REG(field, r64, r32, r16, r8) \
+	{ { #r64, #r32, #r16, #r8 }, offsetof(struct user_regs_struct, r64) },
+	ETL_REGS(REG)
+#undef REG
 };
 
 /* Parses "%name" at *p (advancing it); returns the pt_regs offset or -1. */

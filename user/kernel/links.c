@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+/* links.c - uprobe_multi links, perf-event uprobes, parallel detach. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "kernel/links.h"
+
+/* perf_event_attr.config bits holding a uprobe's semaphore offset. */
+#define PERF_UPROBE_REF_CTR_OFFSET_SHIFT 32
+
+int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
+		      const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
+		      pid_t pid)
+{
+	/* The link_create member of the kernel's union bpf_attr for this link
+	 * type, laid out by hand: the installed UAPI header predates it. */
+	union {
+		struct {
+			__u32 prog_fd, target_fd, attach_type, flags;
+			__u64 path, offsets, ref_ctr_offsets, cookies;
+			__u32 cnt, multi_flags, pid;
+		} a;
+		char size[128]; /* trailing bytes the kernel checks are zero */
+	} attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.a.prog_fd = (__u32)prog_fd;
+	attr.a.attach_type = UPROBE_MULTI_ATTACH_TYPE;
+	attr.a.path = (__u64)(uintptr_t)path;
+	attr.a.offsets = (__u64)(uintptr_t)offsets;
+	attr.a.ref_ctr_offsets = (__u64)(uintptr_t)ref_ctr_offsets;
+	attr.a.cookies = (__u64)(uintptr_t)cookies;
+	attr.a.cnt = cnt;
+	attr.a.pid = pid > 0 ? (__u32)pid : 0;
+	fd = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* The uprobe PMU's type, from sysfs; -errno if there is none. */
+static int uprobe_pmu_type(void)
+{
+	static int type = -1;
+	FILE *f;
+
+	if (type >= 0)
+		return type;
+	f = fopen("/sys/bus/event_source/devices/uprobe/type", "re");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &type) != 1)
+		type = -1;
+	fclose(f);
+	return type >= 0 ? type : -EINVAL;
+}
+
+/* One perf-event uprobe at offset of path with its BPF link; returns the
+ * link fd (which keeps the event) or -errno. */
+static int perf_uprobe_link(int prog_fd, const char *path, uint64_t offset, uint64_t ref_ctr,
+			    uint64_t cookie, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .perf_event.bpf_cookie = cookie);
+	struct perf_event_attr attr;
+	int type = uprobe_pmu_type(), pfd, fd, err;
+
+	if (type < 0)
+		return type;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = (__u32)type;
+	attr.config1 = (__u64)(uintptr_t)path;
+	attr.config2 = offset;
+	attr.config = ref_ctr << PERF_UPROBE_REF_CTR_OFFSET_SHIFT;
+	/* pid -1 needs a cpu, yet fires on every one: BPF runs from the probe
+	 * itself, not from the event's CPU. */
+	pfd = (int)syscall(SYS_perf_event_open, &attr, pid > 0 ? pid : -1, pid > 0 ? -1 : 0, -1,
+			   PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	fd = bpf_link_create(prog_fd, pfd, BPF_PERF_EVENT, &opts);
+	err = -errno;
+	close(pfd); /* the link holds the event */
+	return fd < 0 ? err : fd;
+}
+
+static int push_fd(struct links *l, int fd)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		int *v = realloc(l->fds, cap * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		l->fds = v;
+		l->cap = cap;
+	}
+	l->fds[l->n++] = fd;
+	return 0;
+}
+
+int links_attach(struct links *l, bool multi, int prog_fd, const char *path,
+		 const uint64_t *offsets, const uint64_t *ref_ctr_offsets, const uint64_t *cookies,
+		 uint32_t cnt, pid_t pid)
+{
+	size_t before = l->n;
+	int err = 0;
+
+	if (multi) {
+		int fd = uprobe_multi_link(prog_fd, path, offsets, ref_ctr_offsets, cookies, cnt,
+					   pid);
+
+		return fd < 0 ? fd : push_fd(l, fd);
+	}
+	for (uint32_t i = 0; i < cnt && !err; i++) {
+		int fd = perf_uprobe_link(prog_fd, path, offsets[i], ref_ctr_offsets[i],
+					  cookies ? cookies[i] : 0, pid);
+
+		err = fd < 0 ? fd : push_fd(l, fd);
+	}
+	if (err) {
+		struct links undo = { l->fds + before, l->n - before, 0 };
+
+		links_close_all(&undo);
+		l->n = before;
+	}
+	return err;
+}
+
+int uprobe_multi_supported(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id, found = 0;
+	const struct btf_type *t;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, "bpf_attach_type", BTF_KIND_ENUM);
+	t = id > 0 ? btf__type_by_id(btf, (__u32)id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t) && !found; i++)
+		found = !strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
+				"BPF_TRACE_UPROBE_MULTI");
+	btf__free(btf);
+	return found;
+}
+
+struct closer {
+	const int *fds;
+	size_t n, first, stride;
+};
+
+static void *close_stride(void *arg)
+{
+	const struct closer *c = arg;
+
+	for (size_t i = c->first; i < c->n; i += c->stride)
+		close(c->fds[i]);
+	return NULL;
+}
+
+void links_close_all(struct links *l)
+{
+	enum { MAX_THREADS = 64 };
+	struct closer c[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	bool started[MAX_THREADS] = {};
+	size_t nth = l->n < MAX_THREADS ? l->n : MAX_THREADS;
+
+	for (size_t i = 0; i < nth; i++) {
+		c[i] = (struct closer){ l->fds, l->n, i, nth };
+		started[i] = !pthread_create(&th[i], NULL, close_stride, &c[i]);
+		if (!started[i])
+			close_stride(&c[i]);
+	}
+	for (size_t i = 0; i < nth; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	l->n = 0;
+}
+
+void links_free(struct links *l)
+{
+	links_close_all(l);
+	free(l->fds);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+/* follow.c - processes as they fork, exec and exit, see follow.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "target/follow.h"
+
+/* The object of p's executable, as its image maps it now. */
+static struct object *exe_object(struct follower *f, struct process *p)
+{
+	char path[64], shown[4096];
+	const char *cand[1] = { path };
+	struct stat st;
+	ssize_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+	if (stat(path, &st))
+		return NULL;
+	n = readlink(path, shown, sizeof(shown) - 1);
+	shown[n > 0 ? n : 0] = '\0';
+	return objects_get(f->objs, st.st_dev, st.st_ino, shown, cand, 1, &err);
+}
+
+int follow_exec(struct follower *f, struct process *p)
+{
+	struct object *exe = exe_object(f, p);
+	char path[64];
+
+	if (!exe)
+		return -ESRCH;
+	attach_object(f->at, exe, p->pid);
+	if (!exe->has_entry)
+		return -ENOEXEC;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)p->pid);
+	return tracer_entry_stop(f->tr, p->pid, path, exe->entry_offset);
+}
+
+void follow_entry(struct follower *f, struct process *p)
+{
+	tracer_entry_stop_clear(f->tr, p->pid);
+	process_scan(p, f->objs, attach_on_added, f->at);
+}
+
+/* Lets a process that BPF stopped go on. */
+static void release(struct follower *f, pid_t pid)
+{
+	kill(pid, SIGCONT);
+	f->held++;
+}
+
+void follow_event(struct follower *f, const struct etl_proc_event *e)
+{
+	pid_t pid = (pid_t)e->tgid;
+	struct process *p = procs_latest(f->procs, pid);
+
+	if (pid == f->setup_pid && (e->what == ETL_PROC_EXEC || e->what == ETL_PROC_ENTRY))
+		return;
+	switch (e->what) {
+	case ETL_PROC_FORK:
+	case ETL_PROC_NEW:
+		if (p && !p->exited && p->start_ns == e->start_ns)
+			break;
+		p = procs_add(f->procs, pid, e->start_ns);
+		if (!p)
+			break;
+		memcpy(p->comm, e->comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = '\0';
+		process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
+		break;
+	case ETL_PROC_EXEC:
+		if (p) {
+			procs_exec(f->procs, p, e->time_ns);
+			memcpy(p->comm, e->comm, sizeof(p->comm));
+			p->comm[sizeof(p->comm) - 1] = '\0';
+		}
+		/* Without a stop at its entry, it is scanned as it is now. */
+		if (p && !f->finishing && follow_exec(f, p))
+			process_scan(p, f->objs, attach_on_added, f->at);
+		release(f, pid);
+		break;
+	case ETL_PROC_ENTRY:
+		if (p && !f->finishing)
+			follow_entry(f, p);
+		release(f, pid);
+		break;
+	case ETL_PROC_EXIT:
+		if (p)
+			procs_exited(f->procs, p, e->time_ns);
+		break;
+	}
+}
+
+static void rescan_one(void *ctx, struct process *p)
+{
+	struct follower *f = ctx;
+
+	if (!p->exited)
+		process_scan(p, f->objs, attach_on_added, f->at);
+}
+
+void follow_rescan(struct follower *f)
+{
+	procs_each(f->procs, rescan_one, f);
+}
