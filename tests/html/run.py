@@ -43,7 +43,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 # Every element the page itself creates; a name turned into markup would add
 # another (img, iframe, b, ...) or an attribute starting with "on".
-ALLOWED_TAGS = set("""html head meta title style body header div h1 h2 span label select option nav a main section
+ALLOWED_TAGS = set("""html head meta title style body header div h1 h2 span label select option input nav a main section
 table thead tbody tr th td ul li p svg g rect line text canvas button footer script""".split())
 
 failures = []
@@ -196,6 +196,8 @@ PROBE = r"""((withPixels) => {
     latencySelect: document.getElementById('latency-select').value,
     treeNodes: all('#chart-tree rect.node').length,
     treeTexts: all('#chart-tree text').map((t) => t.textContent),
+    treeCulled: +(document.getElementById('chart-tree').getAttribute('data-culled') || 0),
+    visibleRows: all('#ops-table tbody tr').filter((tr) => !tr.hidden).length,
     timelineShown: !document.getElementById('sec-timeline').hidden,
     timeline: ET.timeline.stats, inked,
     compareShown: !document.getElementById('sec-compare').hidden,
@@ -240,7 +242,9 @@ def common_checks(p, report, has_timeline, timeline=None):
         n = stack.pop()
         nodes += 1
         stack.extend(n.get("children", []))
-    check(p["treeNodes"] == nodes, "operation tree: one node per tree node (%d of %d)" % (p["treeNodes"], nodes))
+    check(p["treeNodes"] + p["treeCulled"] == nodes, "operation tree: one node per tree node (%d drawn, %d under a quarter pixel, of %d)" % (p["treeNodes"], p["treeCulled"], nodes))
+    visible = min(500, len(ops))
+    check(p["visibleRows"] == visible, "the first %d rows displayed (%d)" % (visible, p["visibleRows"]))
     check(p["timelineShown"] == has_timeline, "timeline section %s" % ("shown" if has_timeline else "absent"))
     if has_timeline:
         slices = sum(1 for e in timeline["traceEvents"] if e.get("ph") == "X")
@@ -315,6 +319,11 @@ def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=Fal
             return performance.now() - t; })()""")
         print("  sorting %d table rows: %.0f ms" % (len(report["operations"]), s))
         check(max(t) < 2000 and z < 200, "timeline redraws within 2 s (whole) and 200 ms (zoomed in)")
+        f = b.evaluate(session, """new Promise((done) => { const input = document.getElementById('ops-filter');
+            input.value = 'OP_0012'; input.dispatchEvent(new Event('input'));
+            setTimeout(() => done([...document.querySelectorAll('#ops-table tbody tr')].filter((tr) => !tr.hidden).map((tr) => tr.getAttribute('data-op'))), 400); })""")
+        want = [n for n in report["operations"] if "op_0012" in n]
+        check(sorted(f) == sorted(want), "the name filter displays the %d matching rows (%d)" % (len(want), len(f)))
     else:
         interaction_checks(b, session, report)
     b.call("Target.closeTarget", {"targetId": target})

@@ -4,8 +4,12 @@
  * it) with the time it took in data-render-ms. */
 (function () {
   const started = performance.now();
+  ET.startedAt = started;
+  ET.timings = {};
   const section = (name, fn) => {
+    const t = performance.now();
     try { return fn(); } catch (e) { ET.fail(name + ": " + (e && e.stack ? e.stack : e)); console.error(e); return undefined; }
+    finally { ET.timings[name] = Math.round(performance.now() - t) + (ET.timings[name] || 0); }
   };
   let report = null, timeline = null;
   section("reading the report", () => { report = ET.readData("etltrace-report"); });
@@ -35,6 +39,8 @@
     if (keep !== undefined) ET.selectOp(keep);
   }
 
+  document.getElementById("sec-timeline").hidden = !timeline;
+  ET.measure(["chart-time", "chart-memory", "chart-latency", "chart-tree", "chart-timeline"]);
   if (processes.length) {
     const picker = document.getElementById("process-picker"), sel = document.getElementById("process-select");
     picker.hidden = false;

@@ -202,7 +202,7 @@ ET.timeline = (function () {
 
   function resize() {
     const dpr = window.devicePixelRatio || 1;
-    width = Math.max(400, canvas.parentElement.clientWidth);
+    width = Math.max(400, ET.widthOf(canvas.parentElement));
     canvas.width = Math.floor(width * dpr);
     canvas.height = Math.floor(model.height * dpr);
     canvas.style.height = model.height + "px";
@@ -270,7 +270,7 @@ ET.timeline = (function () {
     document.getElementById("tl-zoom-in").addEventListener("click", () => zoom(0.5, mid()));
     document.getElementById("tl-zoom-out").addEventListener("click", () => zoom(2, mid()));
     document.getElementById("tl-reset").addEventListener("click", () => { view = { t0: model.minT, t1: model.maxT }; redraw(); });
-    window.addEventListener("resize", () => { resize(); redraw(); });
+    window.addEventListener("resize", () => { ET.measure(["chart-timeline"]); resize(); redraw(); });
   }
 
   return {
