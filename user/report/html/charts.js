@@ -136,6 +136,8 @@ ET.charts = (function () {
   }
 
   function decadeTicks(lo, hi) {
+    /* Within a decade or so, round linear values read better than 1-2-5. */
+    if (Math.log10(hi / lo) < 1.2) return ET.ticks(lo, hi, 6).filter((v) => v > 0);
     const out = [];
     const steps = Math.log10(hi / lo) < 2.2 ? [1, 2, 5] : [1];
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
@@ -158,7 +160,7 @@ ET.charts = (function () {
     let lo = buckets[0].lo, hi = buckets[buckets.length - 1].hi;
     for (const m of marks) { lo = Math.min(lo, m[1]); hi = Math.max(hi, m[1]); }
     lo /= 1.25; hi *= 1.25;
-    const W = ET.widthOf(box, 1200), H = 240, left = 56, right = 16, top0 = 34, bottom = 30;
+    const W = ET.widthOf(box, 1200), H = 250, left = 56, right = 16, top0 = 44, bottom = 30;
     const lx = (v) => left + (Math.log(v / lo) / Math.log(hi / lo)) * (W - left - right);
     const maxCount = Math.max(...buckets.map((b) => b.count));
     const y = (c) => H - bottom - (c / maxCount) * (H - top0 - bottom);
@@ -182,10 +184,17 @@ ET.charts = (function () {
       ET.svgTitle(r, ET.fmtSec(b.lo) + " – " + ET.fmtSec(b.hi) + ": " + ET.fmtCount(b.count) + " samples");
       svg.append(r);
     }
-    marks.forEach(([label, v, c], i) => {
+    /* Labels left to right, each on the first line where it clears the
+     * previous one: p90 and p99 often fall in the same bucket. */
+    const ends = [];
+    marks.forEach(([label, v, c]) => {
+      const text = label + " " + ET.fmtSec(v), x = lx(v);
+      let line = ends.findIndex((end) => end < x);
+      if (line < 0) line = ends.length;
+      ends[line] = x + 8 + text.length * 6.2;
       const g = ET.svg("g", { class: "marker", "data-marker": label });
-      g.append(ET.svg("line", { x1: lx(v), x2: lx(v), y1: top0 - 6, y2: H - bottom, stroke: c }));
-      g.append(ET.svg("text", { x: lx(v) + 3, y: top0 - 10 - (i % 2) * 11 + 8, fill: c }, label + " " + ET.fmtSec(v)));
+      g.append(ET.svg("line", { x1: x, x2: x, y1: top0 - 6 - line * 12, y2: H - bottom, stroke: c }));
+      g.append(ET.svg("text", { x: x + 3, y: top0 - 8 - line * 12, fill: c }, text));
       svg.append(g);
     });
     box.append(svg);

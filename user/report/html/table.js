@@ -12,6 +12,7 @@ ET.table = (function () {
   const COLUMNS = [
     { id: "name", label: "Operation", text: true },
     { id: "count", label: "Count", narrow: true, get: sec("count"), fmt: ET.fmtCount },
+    { id: "unfinished", label: "Unfin", narrow: true, get: sec("unfinished"), fmt: ET.fmtCount, need: "unfinished", title: "still open when the trace ended" },
     { id: "total_time", label: "Total", get: sec("total_time"), fmt: ET.fmtSec, share: true, title: "inclusive time: the operation and everything inside it" },
     { id: "self_time", label: "Self", get: sec("self_time"), fmt: ET.fmtSec, need: "self_time", title: "inclusive time minus the inclusive time of direct children" },
     { id: "avg_time", label: "Avg", get: sec("avg_time"), fmt: ET.fmtSec },
@@ -26,14 +27,13 @@ ET.table = (function () {
     { id: "max_memory_delta", label: "Max Δmem", get: sec("max_memory_delta"), fmt: (v) => ET.fmtMB(v, true) },
     { id: "avg_peak_memory_delta", label: "Avg peak", get: sec("avg_peak_memory_delta"), fmt: (v) => ET.fmtMB(v, true), need: "avg_peak_memory_delta", title: "highest RSS during the operation minus RSS at start" },
     { id: "max_peak_memory_delta", label: "Max peak", get: sec("max_peak_memory_delta"), fmt: (v) => ET.fmtMB(v, true), need: "max_peak_memory_delta" },
-    { id: "minor_faults", label: "Minor flt", get: sec("minor_faults"), fmt: ET.fmtCount, need: "minor_faults" },
-    { id: "major_faults", label: "Major flt", get: sec("major_faults"), fmt: ET.fmtCount, need: "major_faults" },
+    { id: "minor_faults", label: "Flt minor", get: sec("minor_faults"), fmt: ET.fmtCount, need: "minor_faults" },
+    { id: "major_faults", label: "Flt major", get: sec("major_faults"), fmt: ET.fmtCount, need: "major_faults" },
     { id: "read_bytes", label: "Read", get: sec("read_bytes"), fmt: ET.fmtBytes, need: "read_bytes" },
     { id: "write_bytes", label: "Written", get: sec("write_bytes"), fmt: ET.fmtBytes, need: "write_bytes" },
     { id: "records", label: "Records", get: sec("records"), fmt: ET.fmtCount, need: "records" },
     { id: "records_per_second", label: "Rec/s", get: sec("records_per_second"), fmt: ET.fmtRate, need: "records_per_second" },
     { id: "max_depth", label: "Depth", get: sec("max_depth"), fmt: ET.fmtCount, need: "max_depth", narrow: true, title: "deepest nesting level seen (0 = outermost)" },
-    { id: "unfinished", label: "Unfin.", narrow: true, get: sec("unfinished"), fmt: ET.fmtCount, need: "unfinished", title: "still open when the trace ended" },
   ];
 
   /* Colours go through the CSSOM (el.style), which the page's style policy
@@ -117,7 +117,7 @@ ET.table = (function () {
       const present = !c.need || ET.has(op[c.need]);
       const v = present ? ET.num(c.get(op)) : -Infinity;
       values[j] = v;
-      const cls = "num" + (!present ? " dim" : "") + (c.id === "unfinished" && v > 0 ? " unfinished" : "") + (c.share ? " share" : "");
+      const cls = "num" + (!present || v === 0 ? " dim" : "") + (c.id === "unfinished" && v > 0 ? " unfinished" : "") + (c.share ? " share" : "");
       const td = cell(tr, cls, present ? c.fmt(c.get(op)) : "–");
       if (c.share && maxTotal > 0) {
         const bar = document.createElement("span");

@@ -42,7 +42,7 @@ ET.timeline = (function () {
           if (!ET.has(e.args[k])) continue;
           const key = e.pid + "/" + e.name + "/" + k;
           let c = counters.get(key);
-          if (!c) counters.set(key, (c = { pid: e.pid, label: String(e.name) + " " + k, ts: [], v: [] }));
+          if (!c) counters.set(key, (c = { pid: e.pid, label: e.name === "rss" && k === "rss_mb" ? "RSS" : String(e.name) + " " + k, ts: [], v: [] }));
           c.ts.push(e.ts); c.v.push(e.args[k]);
           minT = Math.min(minT, e.ts); maxT = Math.max(maxT, e.ts);
         }
@@ -104,7 +104,7 @@ ET.timeline = (function () {
   const tOf = (x) => view.t0 + ((x - GUTTER) / (width - GUTTER)) * (view.t1 - view.t0);
 
   function drawThread(r) {
-    const { start, end } = { start: view.t0, end: view.t1 };
+    const start = view.t0, end = view.t1;
     r.levels.forEach((L, d) => {
       const y = r.y + d * ROW;
       let runA = -1, runB = -2;
