@@ -224,6 +224,7 @@ ET.charts = (function () {
     },
     showLatency(name) {
       document.getElementById("latency-select").value = name;
+      document.getElementById("latency-name").textContent = name;
       renderLatency(name, latencyOps[name]);
     },
   };
