@@ -285,6 +285,48 @@ def interaction_checks(b, session, report):
     check(got == [last, 1, len(hist)], "clicking a row shows its latency distribution (%r)" % got)
 
 
+def mouse(b, session, kind, x, y, **extra):
+    b.call("Input.dispatchMouseEvent", dict({"type": kind, "x": x, "y": y}, **extra), session)
+
+
+def tooltip(b, session):
+    return b.evaluate(session, "(() => { const t = document.getElementById('tooltip'); return t.hidden ? null : [...t.children].map((c) => c.textContent); })()")
+
+
+def pointer_checks(b, session, report, timeline):
+    """Hover, wheel and drag with real mouse events (Input domain)."""
+    if report.get("tree"):
+        x, y = b.evaluate(session, """(() => { const r = document.querySelector('#chart-tree rect.node');
+            r.scrollIntoView({block: 'center'}); const b = r.getBoundingClientRect(); return [b.x + 5, b.y + b.height / 2]; })()""")
+        mouse(b, session, "mouseMoved", x, y)
+        tip = tooltip(b, session)
+        root = report["tree"][0]
+        check(tip is not None and tip[0] == root["name"] and any(t.startswith("self") for t in tip),
+              "hovering the tree's first node shows its name and self time (%s)" % (tip and tip[:5]))
+    if timeline:
+        first = min((e for e in timeline["traceEvents"] if e.get("ph") == "X"), key=lambda e: (e["ts"], -e["dur"]))
+        rect = b.evaluate(session, """(() => { const c = document.getElementById('tl-canvas'); c.scrollIntoView({block: 'start'});
+            const b = c.getBoundingClientRect(); return [b.x, b.y, b.width, b.height]; })()""")
+        found = None
+        for dy in range(24, min(400, int(rect[3])), 4):
+            mouse(b, session, "mouseMoved", rect[0] + 203, rect[1] + dy)
+            tip = tooltip(b, session)
+            if tip and tip[0] == first["name"]:
+                found = tip
+                break
+        check(found is not None, "hovering the timeline's first slice shows its name (%s)" % (found and found[:3]))
+        before = b.evaluate(session, "document.getElementById('tl-range').textContent")
+        mouse(b, session, "mouseWheel", rect[0] + rect[2] / 2, rect[1] + 60, deltaX=0, deltaY=-400)
+        b.evaluate(session, "new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+        zoomed = b.evaluate(session, "document.getElementById('tl-range').textContent")
+        mouse(b, session, "mousePressed", rect[0] + rect[2] / 2, rect[1] + 60, button="left", clickCount=1)
+        mouse(b, session, "mouseMoved", rect[0] + rect[2] / 2 - 200, rect[1] + 60, button="left", buttons=1)
+        mouse(b, session, "mouseReleased", rect[0] + rect[2] / 2 - 200, rect[1] + 60, button="left", clickCount=1)
+        b.evaluate(session, "new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+        panned = b.evaluate(session, "document.getElementById('tl-range').textContent")
+        check(before != zoomed != panned, "the wheel zooms the timeline and dragging pans it (%s -> %s -> %s)" % (before, zoomed, panned))
+
+
 def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=False):
     print("== %s" % name)
     page = os.path.join(out, name + ".html")
@@ -327,6 +369,7 @@ def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=Fal
         check(sorted(f) == sorted(want), "the name filter displays the %d matching rows (%d)" % (len(want), len(f)))
     else:
         interaction_checks(b, session, report)
+        pointer_checks(b, session, report, timeline)
     b.call("Target.closeTarget", {"targetId": target})
     return b, session, report
 
