@@ -3,6 +3,7 @@
 #   make            build build/etltrace and the demo
 #   make demo       install missing packages, build, trace the demo, print the report
 #   make test       install missing packages, build, run unit, browser and integration tests
+#   make browser    the HTML page in headless Chromium (tests/html/run.py)
 #   make bench      install missing packages, build, measure the cost of tracing
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
