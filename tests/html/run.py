@@ -385,7 +385,7 @@ def main():
         return 1
     b = Browser()
     try:
-        test_page(b, out, "demo", os.path.join(FIX, "demo.json"))
+        test_page(b, out, "demo", os.path.join(FIX, "demo.json"), shot=True)
         test_page(b, out, "demo-full", os.path.join(FIX, "demo-full.json"), os.path.join(FIX, "demo-full.trace.json"), shot=True)
         test_page(b, out, "compare", os.path.join(FIX, "compare.json"))
         test_page(b, out, "hostile", os.path.join(FIX, "hostile.json"), os.path.join(FIX, "hostile.trace.json"), shot=True)

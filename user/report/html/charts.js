@@ -126,11 +126,12 @@ ET.charts = (function () {
 
   /* ---- latency distribution -------------------------------------------------- */
 
-  /* The lower bound of the histogram bucket whose upper bound is le seconds:
-   * exact nanoseconds under 128 ns, then 16 buckets per power of two. */
+  /* The lower bound of the histogram bucket whose upper bound is le seconds,
+   * as etltrace exports them (histogram.h): 4 ns wide up to 128 ns, then 16
+   * buckets per power of two. */
   function bucketLow(le, prevLe) {
     const ns = Math.round(le * 1e9) + 1;
-    const width = ns <= 128 ? 1 : Math.pow(2, Math.floor(Math.log2(ns - 1)) - 4);
+    const width = ns <= 128 ? 4 : Math.pow(2, Math.floor(Math.log2(ns - 1)) - 4);
     const lo = (ns - width) / 1e9;
     return prevLe !== null && prevLe > lo ? prevLe : Math.max(lo, le * 0.5);
   }

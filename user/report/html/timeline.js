@@ -286,7 +286,7 @@ ET.timeline = (function () {
       resize();
       wire();
       draw();
-      document.getElementById("timeline-hint").textContent = ET.fmtCount(stats.slices) + " slices on " + stats.tracks + " threads" +
+      document.getElementById("timeline-hint").textContent = ET.fmtCount(stats.slices) + " slices on " + stats.tracks + (stats.tracks === 1 ? " thread" : " threads") +
         (stats.counters ? ", " + stats.counters + " counter track" + (stats.counters > 1 ? "s" : "") : "") +
         " · wheel zooms, drag or shift+wheel pans; slices under 2 px are merged (grey)";
     },
