@@ -2,7 +2,8 @@
 #
 #   make            build build/etltrace and the demo
 #   make demo       install missing packages, build, trace the demo, print the report
-#   make test       install missing packages, build, run unit and integration tests
+#   make test       install missing packages, build, run unit, browser and integration tests
+#   make browser    the HTML page in headless Chromium (tests/html/run.py)
 #   make bench      install missing packages, build, measure the cost of tracing
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
@@ -17,6 +18,8 @@ ARCH      := x86
 DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev
 BENCH_PKGS := bpftrace
+# The HTML report's test loads pages in a real headless browser.
+TEST_PKGS := chromium python3
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
@@ -36,10 +39,13 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit integration bench vmlinux clean
+.PHONY: all deps demo test unit browser integration bench vmlinux clean
 
 USER_SRCS  := $(wildcard user/*.c user/*/*.c)
-USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+# The HTML report's template, embedded by html_page.S (.incbin of the files
+# under user/report/html/, in the order that file gives).
+HTML_PARTS := $(wildcard user/report/html/*.html user/report/html/*.css user/report/html/*.js)
+USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS)) $(OUT)/user/report/html_page.o
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
@@ -57,7 +63,7 @@ all: $(OUT)/etltrace $(EXAMPLE_BINS)
 # Installs what is missing (needs root); says what to do otherwise.
 $(OUT)/.deps-%: Makefile
 	$(Q)mkdir -p $(OUT)
-	$(Q)missing=""; for p in $(if $(filter bench,$*),$(DEB_PKGS) $(BENCH_PKGS),$(DEB_PKGS)); do \
+	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) $(if $(filter test,$*),$(TEST_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -89,6 +95,11 @@ $(OUT)/user/%.o: user/%.c $(OUT)/etltrace.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/user/report/html_page.o: user/report/html_page.S $(HTML_PARTS)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -c -Wa,-Iuser/report/html $< -o $@
 
 $(OUT)/etltrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -123,14 +134,25 @@ $(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c te
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration $< tests/integration/harness.c -lbpf -ljson-c -lcmocka -lm -o $@
 
+# The HTML report in headless Chromium: pages written from tests/html/fixtures
+# by mkpage (html_write), loaded and checked over the DevTools protocol.
+$(OUT)/tests/html/mkpage: tests/html/mkpage.c $(OUT)/user/report/html.o $(OUT)/user/report/html_page.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@
+
+browser: $(OUT)/.deps-test $(OUT)/tests/html/mkpage
+	$(Q)python3 tests/html/run.py --build $(OUT)
+
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS)
 	$(Q)set -e; for t in $(INTEG_BINS); do echo "== $$t"; ETLTRACE_BUILD=$(OUT) $$t; done
 
-test: $(OUT)/.deps-build
+test: $(OUT)/.deps-build $(OUT)/.deps-test
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory browser
 	$(Q)$(MAKE) --no-print-directory integration
 
 # --- demo -------------------------------------------------------------------
