@@ -1,9 +1,10 @@
 # etltrace - see README.md.
 #
-#   make            build build/etltrace and the demo
+#   make            build build/etltrace, libetlprobe, the man page and the demo
 #   make demo       install missing packages, build, trace the demo, print the report
 #   make test       install missing packages, build, run unit and integration tests
 #   make bench      install missing packages, build, measure the cost of tracing
+#   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -36,7 +37,15 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit integration bench vmlinux clean
+.PHONY: all deps demo test unit integration bench vmlinux clean install uninstall FORCE
+
+# Install directories (make install); DESTDIR is prepended to each.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
@@ -51,7 +60,14 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(OUT)/tests/integration/%,$(INTE
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(patsubst examples/%.c,$(OUT)/examples/%,$(EXAMPLE_SRCS))
 
-all: $(OUT)/etltrace $(EXAMPLE_BINS)
+# libetlprobe: the probes behind a C ABI, for FFIs (lib/, include/etlprobe.h).
+LIBETLPROBE_VERSION := 1.0.0
+LIBETLPROBE_SONAME  := libetlprobe.so.1
+LIBETLPROBE     := $(OUT)/lib/libetlprobe.so.$(LIBETLPROBE_VERSION)
+LIBETLPROBE_ALL := $(LIBETLPROBE) $(OUT)/lib/$(LIBETLPROBE_SONAME) $(OUT)/lib/libetlprobe.so \
+                   $(OUT)/lib/libetlprobe.pc
+
+all: $(OUT)/etltrace $(EXAMPLE_BINS) $(LIBETLPROBE_ALL)
 
 # --- packages ---------------------------------------------------------------
 # Installs what is missing (needs root); says what to do otherwise.
@@ -112,6 +128,35 @@ $(OUT)/tests/progs/lib%.so: tests/progs/lib/%.c $(OUT)/.deps-build
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -g -fPIC -shared -MMD -MP -Iinclude $< -o $@
 
+# --- libetlprobe -----------------------------------------------------------
+# Only the version script's symbols are exported (ETLPROBE_1); -z defs: no
+# undefined symbol left for the loader to find.
+$(OUT)/lib/etlprobe.o: lib/etlprobe.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -Iinclude -c $< -o $@
+
+$(LIBETLPROBE): $(OUT)/lib/etlprobe.o lib/etlprobe.map
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBETLPROBE_SONAME) \
+		-Wl,--version-script=lib/etlprobe.map -Wl,-z,defs -Wl,-z,relro -Wl,-z,now $< -o $@
+
+$(OUT)/lib/$(LIBETLPROBE_SONAME): $(LIBETLPROBE)
+	$(Q)ln -sfn $(notdir $<) $@
+
+$(OUT)/lib/libetlprobe.so: $(OUT)/lib/$(LIBETLPROBE_SONAME)
+	$(Q)ln -sfn $(LIBETLPROBE_SONAME) $@
+
+# The pkg-config file names the install directories: rewritten only when
+# they change, so that a new PREFIX is never installed with an old file.
+$(OUT)/lib/libetlprobe.pc: lib/libetlprobe.pc.in FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIBETLPROBE_VERSION)|' $< > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "  GEN      $@"; fi
+
+FORCE:
+
 # --- tests ------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)
@@ -122,6 +167,9 @@ $(OUT)/tests/integration/%: tests/integration/%.c tests/integration/harness.c te
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration $< tests/integration/harness.c -lbpf -ljson-c -lcmocka -lm -o $@
+
+# The library test loads libetlprobe at run time, as an FFI does.
+$(OUT)/tests/unit/test_etlprobe: | $(OUT)/lib/$(LIBETLPROBE_SONAME)
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -199,4 +247,5 @@ vmlinux: $(OUT)/.deps-build
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*/*.d $(OUT)/examples/*.d)
+-include $(wildcard $(OUT)/bpf/*.d $(OUT)/user/*.d $(OUT)/tests/*/*.d $(OUT)/examples/*.d \
+                    $(OUT)/lib/*.d)
