@@ -174,8 +174,12 @@ $(OUT)/tests/unit/test_etlprobe: | $(OUT)/lib/$(LIBETLPROBE_SONAME)
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS)
-	$(Q)set -e; for t in $(INTEG_BINS); do echo "== $$t"; ETLTRACE_BUILD=$(OUT) $$t; done
+# Every suite runs, also after one failed; the target fails if any did.
+integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS) \
+             $(OUT)/lib/$(LIBETLPROBE_SONAME)
+	$(Q)failed=""; for t in $(INTEG_BINS); do echo "== $$t"; \
+		ETLTRACE_BUILD=$(OUT) $$t || failed="$$failed $${t##*/}"; done; \
+	if [ -n "$$failed" ]; then echo "integration: failed:$$failed" >&2; exit 1; fi
 
 test: $(OUT)/.deps-build
 	$(Q)$(MAKE) --no-print-directory unit
