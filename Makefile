@@ -17,7 +17,7 @@ ARCH      := x86
 # Packages the build, demo and tests need (Debian 12).
 DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev
-BENCH_PKGS := bpftrace
+BENCH_PKGS := bpftrace python3-psutil
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
@@ -37,7 +37,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit integration bench vmlinux clean install uninstall FORCE
+.PHONY: all deps demo test unit integration bench bench-python vmlinux clean install \
+        uninstall python-test install-test FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -240,6 +241,11 @@ bench: $(OUT)/.deps-bench
 	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(BENCH_BINS)
 	$(Q)$(BENCH_OUT)/run --build $(OUT) \
 		--revision "$$(git describe --always --dirty 2>/dev/null || echo unknown)" $(BENCH_ARGS)
+
+# The Python markers' cost with no tracer, per interpreter (no BPF involved).
+bench-python: $(OUT)/.deps-bench
+	$(Q)$(MAKE) --no-print-directory $(OUT)/lib/$(LIBETLPROBE_SONAME)
+	$(Q)$(PYTHON) bench/python_cost.py
 
 -include $(wildcard $(BENCH_OUT)/*.d)
 
