@@ -14,9 +14,12 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 ARCH      := x86
 
-# Packages the build, demo and tests need (Debian 12).
+# Packages the build, demo and tests need (Debian 12). python3: the Python
+# package's tests and demo, the man page generator; python3-venv: the
+# `pip install` test; man-db and groff-base: the man page checks.
 DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
-             systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev
+             systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev \
+             python3 python3-venv man-db groff-base
 BENCH_PKGS := bpftrace python3-psutil
 
 CFLAGS    ?= -O2 -g
@@ -38,7 +41,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps demo test unit integration bench bench-python vmlinux clean install \
-        uninstall python-test install-test FORCE
+        uninstall python-test install-test man-test FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -47,6 +50,13 @@ LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# The interpreter the Python package is installed for (Debian's by default)
+# and its directory for PREFIX (tools/python_sitedir.py says which).
+PYTHON     ?= /usr/bin/python3
+PYTHON_SITEDIR ?= $(shell $(PYTHON) tools/python_sitedir.py $(PREFIX))
+# Interpreters the Python tests run under: Debian's and the python3 first on
+# PATH (once if they are the same).
+TEST_PYTHONS ?= /usr/bin/python3 $(shell command -v python3)
 
 USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
@@ -68,7 +78,7 @@ LIBETLPROBE     := $(OUT)/lib/libetlprobe.so.$(LIBETLPROBE_VERSION)
 LIBETLPROBE_ALL := $(LIBETLPROBE) $(OUT)/lib/$(LIBETLPROBE_SONAME) $(OUT)/lib/libetlprobe.so \
                    $(OUT)/lib/libetlprobe.pc
 
-all: $(OUT)/etltrace $(EXAMPLE_BINS) $(LIBETLPROBE_ALL)
+all: $(OUT)/etltrace $(EXAMPLE_BINS) $(LIBETLPROBE_ALL) $(OUT)/etltrace.8
 
 # --- packages ---------------------------------------------------------------
 # Installs what is missing (needs root); says what to do otherwise.
@@ -158,6 +168,48 @@ $(OUT)/lib/libetlprobe.pc: lib/libetlprobe.pc.in FORCE
 
 FORCE:
 
+# --- man page ---------------------------------------------------------------
+# Generated from `etltrace --help`, so that it lists every option there is.
+MAN_DATE = $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+
+$(OUT)/etltrace.8: $(OUT)/etltrace tools/mkman.py man/etltrace.8.tail
+	$(call msg,MAN,$@)
+	$(Q)$(PYTHON) tools/mkman.py --program $(OUT)/etltrace --date "$(MAN_DATE)" \
+		--summary "trace the marked operations of ETL programs with BPF" \
+		--tail man/etltrace.8.tail > $@
+
+# --- install ----------------------------------------------------------------
+# etltrace goes to bin, not sbin: `etltrace compare` needs no privileges and
+# Debian's PATH for users has no sbin (tracing itself needs root: sudo finds
+# bin too). The library in $(LIBDIR) (in ld.so's path for /usr/local and
+# /usr), its .pc in $(LIBDIR)/pkgconfig (in pkg-config's default path for
+# those prefixes), the Python package in $(PYTHON_SITEDIR).
+INSTALLED_PY := $(notdir $(wildcard python/etltrace/*.py))
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PYTHON_SITEDIR)/etltrace
+	$(Q)install -m 0755 $(OUT)/etltrace $(DESTDIR)$(BINDIR)/etltrace
+	$(Q)install -m 0644 include/etl_probe.h include/etlprobe.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 0644 $(LIBETLPROBE) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sfn $(notdir $(LIBETLPROBE)) $(DESTDIR)$(LIBDIR)/$(LIBETLPROBE_SONAME)
+	$(Q)ln -sfn $(LIBETLPROBE_SONAME) $(DESTDIR)$(LIBDIR)/libetlprobe.so
+	$(Q)install -m 0644 $(OUT)/lib/libetlprobe.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(Q)install -m 0644 $(OUT)/etltrace.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(addprefix python/etltrace/,$(INSTALLED_PY)) \
+		$(DESTDIR)$(PYTHON_SITEDIR)/etltrace/
+	$(Q)if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/etltrace $(DESTDIR)$(INCLUDEDIR)/etl_probe.h \
+		$(DESTDIR)$(INCLUDEDIR)/etlprobe.h $(DESTDIR)$(LIBDIR)/libetlprobe.so \
+		$(DESTDIR)$(LIBDIR)/$(LIBETLPROBE_SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBETLPROBE)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/libetlprobe.pc $(DESTDIR)$(MANDIR)/man8/etltrace.8
+	$(Q)rm -rf $(DESTDIR)$(PYTHON_SITEDIR)/etltrace
+	$(Q)if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
 # --- tests ------------------------------------------------------------------
 $(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)
@@ -182,8 +234,31 @@ integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_B
 		ETLTRACE_BUILD=$(OUT) $$t || failed="$$failed $${t##*/}"; done; \
 	if [ -n "$$failed" ]; then echo "integration: failed:$$failed" >&2; exit 1; fi
 
+# The Python package's unit tests under each interpreter, and `pip install`
+# of it into a fresh venv of each (offline: the backend is in the tree).
+python-test: $(OUT)/lib/$(LIBETLPROBE_SONAME)
+	$(Q)set -e; for py in $$(for p in $(TEST_PYTHONS); do $$p -c 'import sys; print(sys.executable)'; \
+		done | awk '!seen[$$0]++'); do \
+		echo "== python unit tests: $$py ($$($$py -V))"; \
+		ETLTRACE_LIBETLPROBE=$(CURDIR)/$(OUT)/lib/$(LIBETLPROBE_SONAME) PYTHONDONTWRITEBYTECODE=1 \
+			$$py -m unittest discover -s python/tests -t python; \
+		PYTHON=$$py tests/sh/test_pip_install.sh; \
+	done
+
+# make install into a temporary DESTDIR, use what it installed, uninstall.
+install-test: all
+	$(Q)PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) PKGCONFIGDIR=$(PKGCONFIGDIR) \
+		BINDIR=$(BINDIR) MANDIR=$(MANDIR) PYTHON=$(PYTHON) PYTHON_SITEDIR=$(PYTHON_SITEDIR) \
+		MAKE="$(MAKE)" tests/sh/test_install.sh
+
+man-test: $(OUT)/etltrace.8
+	$(Q)tests/sh/test_man.sh $(OUT)/etltrace $(OUT)/etltrace.8
+
 test: $(OUT)/.deps-build
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory python-test
+	$(Q)$(MAKE) --no-print-directory man-test
+	$(Q)$(MAKE) --no-print-directory install-test
 	$(Q)$(MAKE) --no-print-directory integration
 
 # --- demo -------------------------------------------------------------------
