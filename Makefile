@@ -186,8 +186,15 @@ $(OUT)/etltrace.8: $(OUT)/etltrace tools/mkman.py man/etltrace.8.tail
 # those prefixes), the Python package in $(PYTHON_SITEDIR).
 INSTALLED_PY := $(notdir $(wildcard python/etltrace/*.py))
 
+# Refuses an empty PYTHON_SITEDIR (no usable $(PYTHON)): files would land in
+# $(DESTDIR)/etltrace, and uninstall would remove that.
+check-sitedir = $(Q)if [ -z "$(PYTHON_SITEDIR)" ]; then \
+	echo "etltrace: $(PYTHON) cannot say where Python packages go for $(PREFIX); set PYTHON or PYTHON_SITEDIR" >&2; \
+	exit 1; fi
+
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(check-sitedir)
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PYTHON_SITEDIR)/etltrace
 	$(Q)install -m 0755 $(OUT)/etltrace $(DESTDIR)$(BINDIR)/etltrace
@@ -203,6 +210,7 @@ install: all
 
 uninstall:
 	$(call msg,UNINST,$(DESTDIR)$(PREFIX))
+	$(check-sitedir)
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/etltrace $(DESTDIR)$(INCLUDEDIR)/etl_probe.h \
 		$(DESTDIR)$(INCLUDEDIR)/etlprobe.h $(DESTDIR)$(LIBDIR)/libetlprobe.so \
 		$(DESTDIR)$(LIBDIR)/$(LIBETLPROBE_SONAME) $(DESTDIR)$(LIBDIR)/$(notdir $(LIBETLPROBE)) \
