@@ -56,9 +56,12 @@ int etlprobe_enabled(void);
 void etlprobe_start(const char *name);
 
 /* Starts operation `name`, promising that its bytes never change and stay
- * at this address for the life of the process (a literal, an interned
- * string never freed): the tracer reads each such address once. Breaking
- * the promise reports operations under a stale name. */
+ * at this address for the life of the process, in a file's read-only data
+ * (a string literal of a program or library): the tracer reads each such
+ * address once, later, from the process or, once it has exited, from the
+ * file. A name on the heap, even never freed, must use etlprobe_start: a
+ * process that exits before the tracer reads it would leave it unreadable.
+ * Breaking the promise reports operations under a stale name. */
 void etlprobe_start_literal(const char *name);
 
 /* Ends the innermost open operation named `name` on this thread. */

@@ -7,12 +7,13 @@ While traced, it makes one ctypes call, whose uprobe fires the probe.
 
 Names. etltrace receives bytes: each str name is encoded to UTF-8 once and
 interned, up to NAME_CACHE_SIZE distinct names, in a cache kept for the
-life of the process (never evicted: an address freed and reused for another
-name would be reported under the old one). An interned name's address and
-bytes never change, so it is passed with the literal flag and etltrace reads
-it once per address. Names beyond the cap are encoded at each use into a
-temporary buffer passed without the flag, which etltrace reads at each
-start.
+life of the process, so that an operation's start and end pass the same
+address (etltrace pairs them by address first). Names beyond the cap are
+encoded at each use into a temporary buffer. Either way BPF reads the name
+at each start: the literal flag (read once, later, by address) is for
+names in a file's read-only data, which can still be read after the
+process is gone; these live on the heap of a process that may exit before
+etltrace reads them.
 """
 
 import functools
@@ -29,12 +30,11 @@ if _library is not None:
     _start_sem = _library.start_semaphore
     _end_sem = _library.end_semaphore
     _c_start = _library.start
-    _c_start_literal = _library.start_literal
     _c_end = _library.end
     _c_end_records = _library.end_records
 else:
     _start_sem = _end_sem = _lib.Unattached()
-    _c_start = _c_start_literal = _c_end = _c_end_records = None
+    _c_start = _c_end = _c_end_records = None
 
 _U64_LIMIT = 1 << 64
 
@@ -44,19 +44,15 @@ class _Operation:
     decorator. Holds no per-use state, so one object serves every thread
     and every nesting level of its name."""
 
-    __slots__ = ("name", "_bytes", "_literal", "__weakref__")
+    __slots__ = ("name", "_bytes", "__weakref__")
 
-    def __init__(self, name, data, literal):
+    def __init__(self, name, data):
         self.name = name
         self._bytes = data
-        self._literal = literal
 
     def __enter__(self):
         if _start_sem.value:
-            if self._literal:
-                _c_start_literal(self._bytes)
-            else:
-                _c_start(self._bytes)
+            _c_start(self._bytes)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -115,10 +111,10 @@ def _lookup(name):
         if op is not None:
             return op
         if len(_operations) < NAME_CACHE_SIZE:
-            op = _Operation(key, data, True)
+            op = _Operation(key, data)
             _operations[key] = op
             return op
-    return _Operation(key, data, False)
+    return _Operation(key, data)
 
 
 def operation(name):
@@ -147,10 +143,7 @@ def start(name):
     if op is None:
         op = _lookup(name)
     if _start_sem.value:
-        if op._literal:
-            _c_start_literal(op._bytes)
-        else:
-            _c_start(op._bytes)
+        _c_start(op._bytes)
 
 
 def end(name, records=None):

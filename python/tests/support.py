@@ -46,7 +46,7 @@ class Recorder:
         from etltrace import _markers
         return unittest.mock.patch.multiple(
             _markers, _start_sem=_Raised(), _end_sem=_Raised(),
-            _c_start=self._fn("start"), _c_start_literal=self._fn("start_literal"),
+            _c_start=self._fn("start"),
             _c_end=self._fn("end"), _c_end_records=self._fn("end_records"))
 
     def simple(self):

@@ -57,11 +57,11 @@ class TestWhatIsSent(unittest.TestCase):
         self.patcher.start()
         self.addCleanup(self.patcher.stop)
 
-    def test_an_operation_is_a_literal_start_and_an_end_of_the_same_bytes(self):
+    def test_an_operation_is_a_start_and_an_end_of_the_same_bytes(self):
         with etltrace.operation("extract"):
             pass
         calls = self.rec.simple()
-        self.assertEqual(calls, [("start_literal", b"extract"), ("end", b"extract")])
+        self.assertEqual(calls, [("start", b"extract"), ("end", b"extract")])
         self.assertIs(calls[0][1], calls[1][1])
 
     def test_interned_bytes_are_the_same_object_at_every_use(self):
@@ -80,9 +80,9 @@ class TestWhatIsSent(unittest.TestCase):
             with etltrace.operation("middle"):
                 pass
         self.assertEqual(self.rec.simple(), [
-            ("start_literal", b"outer"), ("start_literal", b"middle"),
-            ("start_literal", b"inner"), ("end", b"inner"), ("end", b"middle"),
-            ("start_literal", b"middle"), ("end", b"middle"), ("end", b"outer")])
+            ("start", b"outer"), ("start", b"middle"),
+            ("start", b"inner"), ("end", b"inner"), ("end", b"middle"),
+            ("start", b"middle"), ("end", b"middle"), ("end", b"outer")])
 
     def test_an_exception_ends_the_operation_and_propagates(self):
         with self.assertRaisesRegex(KeyError, "boom"):
@@ -90,7 +90,7 @@ class TestWhatIsSent(unittest.TestCase):
                 with etltrace.operation("inner"):
                     raise KeyError("boom")
         self.assertEqual(self.rec.simple(), [
-            ("start_literal", b"failing"), ("start_literal", b"inner"),
+            ("start", b"failing"), ("start", b"inner"),
             ("end", b"inner"), ("end", b"failing")])
 
     def test_start_and_end_with_a_record_count(self):
@@ -98,7 +98,7 @@ class TestWhatIsSent(unittest.TestCase):
         etltrace.end("load", records=1234)
         etltrace.end("load", records=True)  # an int
         self.assertEqual(self.rec.simple(), [
-            ("start_literal", b"load"), ("end_records", b"load", 1234),
+            ("start", b"load"), ("end_records", b"load", 1234),
             ("end_records", b"load", 1)])
 
     def test_non_ascii_names_are_sent_as_utf8(self):
@@ -113,14 +113,14 @@ class TestWhatIsSent(unittest.TestCase):
         name = b"raw\xff\xfename".decode("utf-8", "surrogateescape")
         with etltrace.operation(name):
             pass
-        self.assertEqual(self.rec.simple()[0], ("start_literal", b"raw\xff\xfename"))
+        self.assertEqual(self.rec.simple()[0], ("start", b"raw\xff\xfename"))
 
     def test_a_str_subclass_is_sent_as_its_value(self):
         class Name(str):
             pass
         with etltrace.operation(Name("subclassed")):
             pass
-        self.assertEqual(self.rec.simple()[0], ("start_literal", b"subclassed"))
+        self.assertEqual(self.rec.simple()[0], ("start", b"subclassed"))
 
     def test_a_name_that_is_not_a_str_raises_type_error_and_sends_nothing(self):
         for bad in (42, b"bytes", None, 3.5, ["list"], object()):
@@ -159,7 +159,7 @@ class TestWhatIsSent(unittest.TestCase):
         self.assertEqual(double(2, by=5), 10)
         self.assertEqual(double.__name__, "double")
         self.assertEqual(double.__doc__, "Doubles.")
-        self.assertEqual(self.rec.simple(), [("start_literal", b"decorated"),
+        self.assertEqual(self.rec.simple(), [("start", b"decorated"),
                                              ("end", b"decorated")] * 2)
 
     def test_the_decorator_ends_the_operation_when_the_function_raises(self):
@@ -169,7 +169,7 @@ class TestWhatIsSent(unittest.TestCase):
 
         with self.assertRaises(RuntimeError):
             fail()
-        self.assertEqual(self.rec.simple(), [("start_literal", b"raising"), ("end", b"raising")])
+        self.assertEqual(self.rec.simple(), [("start", b"raising"), ("end", b"raising")])
 
     def test_a_decorated_coroutine_is_one_operation_across_its_awaits(self):
         @etltrace.operation("async_op")
@@ -181,7 +181,7 @@ class TestWhatIsSent(unittest.TestCase):
 
         self.assertEqual(asyncio.run(work()), 7)
         self.assertEqual(self.rec.simple(), [
-            ("start_literal", b"async_op"), ("start_literal", b"after_await"),
+            ("start", b"async_op"), ("start", b"after_await"),
             ("end", b"after_await"), ("end", b"async_op")])
 
     def test_threads_each_send_their_own_balanced_sequence(self):
@@ -206,7 +206,7 @@ class TestWhatIsSent(unittest.TestCase):
         for seq in by_thread.values():
             inner = seq[1][1]
             self.assertTrue(inner.startswith(b"thread_"))
-            self.assertEqual(seq, [("start_literal", b"thread_op"), ("start_literal", inner),
+            self.assertEqual(seq, [("start", b"thread_op"), ("start", inner),
                                    ("end", inner), ("end", b"thread_op")] * 500)
 
     def test_enabled_follows_the_semaphores(self):

@@ -147,7 +147,7 @@ class TestProbes(unittest.TestCase):
                 with p.profile_operation("probed_inner"):
                     pass
         self.assertEqual(rec.simple(), [
-            ("start_literal", b"probed"), ("start_literal", b"probed_inner"),
+            ("start", b"probed"), ("start", b"probed_inner"),
             ("end", b"probed_inner"), ("end", b"probed")])
 
     def test_probes_only_keeps_nothing_and_logs_nothing(self):
@@ -158,7 +158,7 @@ class TestProbes(unittest.TestCase):
             with p.profile_operation("only_probes"):
                 pass
         info.assert_not_called()
-        self.assertEqual(rec.simple(), [("start_literal", b"only_probes"),
+        self.assertEqual(rec.simple(), [("start", b"only_probes"),
                                         ("end", b"only_probes")])
         self.assertEqual(p.get_performance_report()["operations"], {})
 
