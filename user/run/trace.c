@@ -73,6 +73,7 @@ struct trace {
 	struct command cmd;          /* with -- CMD: targets[0] */
 	bool cmd_spawned, cmd_reaped;
 	int cmd_status;
+	char *searched;              /* an unmarked command's files at its start */
 	sigset_t orig_mask;          /* as etltrace started */
 	int sigfd;
 	uint64_t t0_ns, end_ns;      /* tracing started (ready) and stopped */
@@ -320,7 +321,10 @@ static int check_pids(struct trace *t)
 			return exit_code(STAGE_TARGET, err);
 		}
 		if (!process_has_markers(p)) {
-			attach_no_markers(p);
+			char *searched = attach_searched(p);
+
+			attach_no_markers(pid, searched, false);
+			free(searched);
 			return ETL_EXIT_NO_MARKERS;
 		}
 	}
@@ -449,11 +453,13 @@ static int start_command(struct trace *t)
 	if (drain(t))
 		return ETL_EXIT_FAILURE;
 	t->fw.setup_pid = 0;
-	if (!t->at.nobjects) {
-		attach_no_markers(p);
-		return ETL_EXIT_NO_MARKERS;
-	}
-	return 0;
+	if (t->at.marked_seen)
+		return 0;
+	t->searched = attach_searched(p);
+	if (t->at.nobjects)
+		return 0;
+	attach_no_markers(t->cmd.pid, t->searched, false);
+	return ETL_EXIT_NO_MARKERS;
 }
 
 static int attach_targets(struct trace *t)
@@ -569,6 +575,13 @@ static int finish(struct trace *t)
 	/* Nothing stays loaded while the report is written. */
 	tracer_close(t->tr);
 	t->tr = NULL;
+	/* A command with no markers at its start, run in case it loaded a
+	 * marker library later (a Python job importing etltrace), that never
+	 * did: no report. */
+	if (t->cmd_spawned && !t->at.marked_seen && !bpf[ETL_CNT_STARTS] && !bpf[ETL_CNT_ENDS]) {
+		attach_no_markers(t->cmd.pid, t->searched, true);
+		return ETL_EXIT_NO_MARKERS;
+	}
 	if (t->stats_err) {
 		diag("out of memory while aggregating operations");
 		return ETL_EXIT_FAILURE;
@@ -654,6 +667,7 @@ static void cleanup(struct trace *t)
 		oplog_close(&t->log);
 	perf_ops_free(&t->base);
 	stats_free(t->stats);
+	free(t->searched);
 }
 
 /* Everything before the ready line. Returns 0 or an exit code. */

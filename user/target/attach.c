@@ -65,14 +65,20 @@ int attach_object(struct attacher *a, struct object *o, pid_t pid)
 
 void attach_on_added(void *ctx, struct process *p, struct object *o)
 {
-	attach_object(ctx, o, p->pid);
+	struct attacher *a = ctx;
+
+	a->marked_seen = true;
+	attach_object(a, o, p->pid);
 }
 
 void attach_image(struct attacher *a, struct process *p)
 {
-	for (size_t i = 0; i < p->img.nmaps; i++)
-		if (p->img.maps[i].obj)
-			attach_object(a, p->img.maps[i].obj, p->pid);
+	for (size_t i = 0; i < p->img.nmaps; i++) {
+		if (!p->img.maps[i].obj || !p->img.maps[i].obj->nsites)
+			continue;
+		a->marked_seen = true;
+		attach_object(a, p->img.maps[i].obj, p->pid);
+	}
 }
 
 bool process_has_markers(const struct process *p)
@@ -83,14 +89,15 @@ bool process_has_markers(const struct process *p)
 	return false;
 }
 
-void attach_no_markers(const struct process *p)
+char *attach_searched(const struct process *p)
 {
 	char *list = NULL;
-	size_t len = 0;
+	size_t len = 0, listed = 0;
 	FILE *f = open_memstream(&list, &len);
-	size_t listed = 0;
 
-	for (size_t i = 0; f && i < p->img.nmaps; i++) {
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < p->img.nmaps; i++) {
 		const struct object *o = p->img.maps[i].obj;
 		bool seen = false;
 		char *shown;
@@ -100,14 +107,18 @@ void attach_no_markers(const struct process *p)
 		if (!o || seen)
 			continue;
 		shown = name_for_terminal(o->path);
-		fprintf(f, "%s %s", listed++ ? "," : "", shown ? shown : "?");
+		fprintf(f, "%s%s", listed++ ? ", " : "", shown ? shown : "?");
 		free(shown);
 	}
-	if (f)
-		fclose(f);
-	diag("no etl USDT markers in process %d; searched:%s; mark operations with "
-	     "<etl_probe.h> (see README.md)", (int)p->pid, list && *list ? list : " (nothing)");
-	free(list);
+	fclose(f);
+	return list;
+}
+
+void attach_no_markers(pid_t pid, const char *searched, bool later)
+{
+	diag("no etl USDT markers in process %d; searched: %s%s; mark operations with "
+	     "<etl_probe.h> (see README.md)", (int)pid, searched && *searched ? searched : "(nothing)",
+	     later ? ", and every library it loaded later" : "");
 }
 
 void attach_free(struct attacher *a)

@@ -24,6 +24,7 @@ struct attacher {
 	int err;              /* the last attach failure (already said), or 0 */
 	size_t nobjects;      /* attachments made */
 	size_t nsites;
+	bool marked_seen;     /* a traced process mapped a marked object */
 	struct {
 		const struct object *obj;
 		pid_t pid;
@@ -46,8 +47,13 @@ void attach_image(struct attacher *a, struct process *p);
 /* Whether p's current image maps an object with etl sites. */
 bool process_has_markers(const struct process *p);
 
-/* Says that p has no etl markers, naming every file searched (exit 4). */
-void attach_no_markers(const struct process *p);
+/* The files p's current image maps, for attach_no_markers: a malloc'd
+ * list (", "-separated, escaped for the terminal), NULL on ENOMEM. */
+char *attach_searched(const struct process *p);
+
+/* Says that process pid has no etl markers, naming the files searched
+ * (exit 4); `later` adds that libraries it loaded later were watched too. */
+void attach_no_markers(pid_t pid, const char *searched, bool later);
 
 void attach_free(struct attacher *a);
 
