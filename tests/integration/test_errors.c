@@ -125,7 +125,7 @@ static void test_bad_option_values_exit_2(void **state)
 	expect_failure(bad_dur, USAGE, "invalid duration");
 	expect_failure(bad_fmt, USAGE, "invalid format 'yaml'");
 	expect_failure(bad_thr, USAGE, "invalid --slow-threshold");
-	expect_failure(both, USAGE, "not both");
+	expect_failure(both, USAGE, "not several");
 	expect_failure(none, USAGE, "nothing to trace");
 }
 

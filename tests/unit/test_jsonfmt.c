@@ -41,7 +41,7 @@ static void a_streamed_document_is_laid_out_as_json_c_lays_out_the_tree(void **s
 
 	(void)state;
 	assert_non_null(f);
-	json_stream_begin(&js, f);
+	json_stream_begin(&js, f, false);
 	json_stream_open(&js, NULL, '{');
 	json_stream_put(&js, "a", json_object_new_int(1));
 	json_stream_open(&js, "empty", '{');
@@ -79,7 +79,7 @@ static void a_null_value_is_enomem_and_stops_the_stream(void **state)
 	struct json_stream js;
 
 	(void)state;
-	json_stream_begin(&js, f);
+	json_stream_begin(&js, f, false);
 	json_stream_open(&js, NULL, '{');
 	json_stream_put(&js, "a", NULL);
 	fflush(f);
@@ -104,7 +104,7 @@ static void a_write_failure_is_eio(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	json_stream_begin(&js, f);
+	json_stream_begin(&js, f, false);
 	json_stream_open(&js, NULL, '[');
 	for (int i = 0; i < 10000; i++)
 		json_stream_put(&js, NULL, json_object_new_int(i));
@@ -137,7 +137,7 @@ static void numbers_are_exact_and_shortest(void **state)
 		assert_string_equal(json_object_to_json_string(o), cases[i].text);
 		if (isfinite(cases[i].v))
 			assert_true(strtod(cases[i].text, NULL) == cases[i].v);
-		json_stream_begin(&js, mf);
+		json_stream_begin(&js, mf, false);
 		json_stream_open(&js, NULL, '[');
 		json_stream_real(&js, NULL, cases[i].v);
 		json_stream_close(&js, ']');

@@ -254,7 +254,7 @@ static size_t report_peak(const struct report_input *in)
 	peak = live;
 	assert_int_equal(report_prepare(&prepared), 0);
 	assert_int_equal(report_write_text(&prepared, f), 0);
-	assert_int_equal(report_write_json(&prepared, f), 0);
+	assert_int_equal(report_write_json(&prepared, false, f), 0);
 	report_release(&prepared);
 	assert_int_equal(fclose(f), 0);
 	assert_true(live <= at); /* nothing left behind */

@@ -75,7 +75,7 @@ static char *render(const struct report_input *in)
 
 	assert_non_null(f);
 	assert_int_equal(report_prepare(&prepared), 0);
-	assert_int_equal(report_write_json(&prepared, f), 0);
+	assert_int_equal(report_write_json(&prepared, false, f), 0);
 	report_release(&prepared);
 	assert_int_equal(fclose(f), 0);
 	return text;
@@ -736,7 +736,7 @@ static void write_failure_returns_eio(void **state)
 	assert_non_null(f);
 	add(*state, "extract", 100 * MS, 0);
 	assert_int_equal(report_prepare(&in), 0);
-	assert_int_equal(report_write_json(&in, f), -EIO);
+	assert_int_equal(report_write_json(&in, false, f), -EIO);
 	report_release(&in);
 	fclose(f);
 }
@@ -745,8 +745,8 @@ static void null_arguments_are_rejected(void **state)
 {
 	struct report_input in = input(*state);
 
-	assert_int_equal(report_write_json(NULL, stdout), -EINVAL);
-	assert_int_equal(report_write_json(&in, NULL), -EINVAL);
+	assert_int_equal(report_write_json(NULL, false, stdout), -EINVAL);
+	assert_int_equal(report_write_json(&in, false, NULL), -EINVAL);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -5,10 +5,10 @@
  * MONITORING keys (JSON numbers unless said otherwise):
  *   ENABLE_PROFILING               true/false, default true. false: etltrace
  *                                  traces nothing (see session.c)
- *   ENABLE_METRICS                 true/false, default true. Accepted for
- *                                  compatibility with the seed's settings;
- *                                  etltrace has no metrics endpoint yet, so
- *                                  it changes nothing
+ *   ENABLE_METRICS                 true/false, default true: with
+ *                                  METRICS_ADDRESS, serve the metrics
+ *                                  endpoint; false: never (even --metrics)
+ *   METRICS_ADDRESS                a string, PORT or ADDR:PORT = --metrics
  *   PERFORMANCE_THRESHOLD_SECONDS  default 2.0  = --slow-threshold
  *   MEMORY_THRESHOLD_MB            default 100.0 = --memory-threshold
  *   BATCH_PROCESSING_SECONDS       default 2.0  = --batch-threshold
@@ -45,15 +45,19 @@ struct key_def {
 	double lo, hi; /* valid range of a number */
 	double def;    /* default (booleans: 0 or 1) */
 	bool whole;    /* a number must be whole */
+	size_t str;    /* a string: the size of its char array (default "") */
 };
 
 #define NUM(field) offsetof(struct settings, field), false
 #define BOOL(field) offsetof(struct settings, field), true
+#define STR(field) offsetof(struct settings, field), false, 0, 0, 0, false, \
+	sizeof(((struct settings *)0)->field)
 
 /* Indexed by enum setting_key. */
 static const struct key_def keys[SET__MAX] = {
 	[SET_PROFILING] = { "ENABLE_PROFILING", BOOL(profiling), 0, 1, 1 },
 	[SET_METRICS] = { "ENABLE_METRICS", BOOL(metrics), 0, 1, 1 },
+	[SET_METRICS_ADDRESS] = { "METRICS_ADDRESS", STR(metrics_address) },
 	[SET_SLOW] = { "PERFORMANCE_THRESHOLD_SECONDS", NUM(th.slow_seconds), 0, SECONDS_MAX, 2.0 },
 	[SET_MEMORY] = { "MEMORY_THRESHOLD_MB", NUM(th.memory_mb), 0, MB_MAX, 100.0 },
 	[SET_BATCH] = { "BATCH_PROCESSING_SECONDS", NUM(th.batch_seconds), 0, SECONDS_MAX, 2.0 },
@@ -83,14 +87,14 @@ void settings_default(struct settings *s)
 	for (int i = 0; i < SET__MAX; i++) {
 		if (keys[i].is_bool)
 			*bool_at(s, &keys[i]) = keys[i].def != 0;
-		else
+		else if (!keys[i].str)
 			*num_at(s, &keys[i]) = keys[i].def;
 	}
 }
 
 int setting_range(enum setting_key k, double *lo, double *hi)
 {
-	if ((int)k < 0 || k >= SET__MAX || keys[k].is_bool)
+	if ((int)k < 0 || k >= SET__MAX || keys[k].is_bool || keys[k].str)
 		return -1;
 	*lo = keys[k].lo;
 	*hi = keys[k].hi;
@@ -104,7 +108,7 @@ bool setting_is_whole(enum setting_key k)
 
 double *setting_number(struct settings *s, enum setting_key k)
 {
-	if ((int)k < 0 || k >= SET__MAX || keys[k].is_bool)
+	if ((int)k < 0 || k >= SET__MAX || keys[k].is_bool || keys[k].str)
 		return NULL;
 	return num_at(s, &keys[k]);
 }
@@ -115,7 +119,7 @@ void settings_merge(struct settings *dst, const struct settings *src, unsigned m
 		if (!(mask & SETTING_BIT(i)))
 			continue;
 		memcpy((char *)dst + keys[i].off, (const char *)src + keys[i].off,
-		       keys[i].is_bool ? sizeof(bool) : sizeof(double));
+		       keys[i].str ? keys[i].str : keys[i].is_bool ? sizeof(bool) : sizeof(double));
 	}
 }
 
@@ -172,6 +176,17 @@ static int apply_key(const char *path, const char *name, struct json_object *val
 			return -1;
 		}
 		*bool_at(s, &keys[i]) = json_object_get_boolean(val);
+	} else if (keys[i].str) {
+		const char *v = json_object_is_type(val, json_type_string)
+					? json_object_get_string(val) : NULL;
+
+		if (!v || strlen(v) >= keys[i].str || strlen(v) != (size_t)json_object_get_string_len(val)) {
+			snprintf(what, sizeof(what), "MONITORING.%s: expected a string of at most %zu "
+						     "bytes", name, keys[i].str - 1);
+			config_error(err, errlen, path, what, val);
+			return -1;
+		}
+		memcpy((char *)s + keys[i].off, v, strlen(v) + 1);
 	} else {
 		if (!json_number(val, &v) || !isfinite(v) || v < keys[i].lo || v > keys[i].hi ||
 		    (keys[i].whole && v != floor(v))) {

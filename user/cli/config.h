@@ -20,7 +20,8 @@
 
 struct settings {
 	bool profiling;           /* ENABLE_PROFILING: false runs nothing traced */
-	bool metrics;             /* ENABLE_METRICS: accepted, no effect (no endpoint yet) */
+	bool metrics;             /* ENABLE_METRICS: false turns the endpoint off */
+	char metrics_address[80]; /* METRICS_ADDRESS: where to serve it; "" none */
 	struct thresholds th;
 	double regression_factor; /* REGRESSION_FACTOR: avg_time ratio that regresses */
 	double max_operations;    /* MAX_OPERATIONS: distinct names kept (stats.h), whole */
@@ -29,7 +30,7 @@ struct settings {
 /* One bit per setting, for "given on the command line" and "found in the
  * file" masks. */
 enum setting_key {
-	SET_PROFILING, SET_METRICS, SET_SLOW, SET_MEMORY, SET_BATCH, SET_CLEANUP,
+	SET_PROFILING, SET_METRICS, SET_METRICS_ADDRESS, SET_SLOW, SET_MEMORY, SET_BATCH, SET_CLEANUP,
 	SET_WAIT, SET_TRANSIENT, SET_PEAK_RATIO, SET_MAJOR_FAULTS, SET_REGRESSION,
 	SET_MAX_OPERATIONS, SET__MAX
 };

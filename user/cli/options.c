@@ -31,7 +31,7 @@ static const char doc[] =
 	"\v"
 	"CONFIGURATION FILE (--config): a JSON object whose MONITORING object takes\n"
 	"  ENABLE_PROFILING (true; false: trace nothing, run CMD untraced),\n"
-	"  ENABLE_METRICS (true; accepted, no effect: there is no metrics endpoint),\n"
+	"  ENABLE_METRICS (true; false: no metrics endpoint), METRICS_ADDRESS (none),\n"
 	"  PERFORMANCE_THRESHOLD_SECONDS (2.0), MEMORY_THRESHOLD_MB (100.0),\n"
 	"  BATCH_PROCESSING_SECONDS (2.0), MEMORY_CLEANUP_MB (50.0),\n"
 	"  PARALLEL_WAIT_FRACTION (0.5), TRANSIENT_MEMORY_MB (50.0),\n"
@@ -47,11 +47,19 @@ static const char doc[] =
 	"                                   log each operation live, keep the report\n"
 	"  etltrace --baseline base.json -- ./etl_job\n"
 	"                                   exit 9 if an operation got 1.5x slower\n"
+	"  etltrace -p 1234 -i 10 --format json\n"
+	"                                   a JSON line per 10 s interval (NDJSON)\n"
+	"  etltrace -b /usr/local/bin/etl_job --metrics 9464\n"
+	"                                   every run of etl_job, metrics for Prometheus\n"
+	"  etltrace --tree --timeline t.json --html r.html -- ./etl_job\n"
+	"                                   the tree in text, a timeline, an HTML page\n"
+	"  etltrace --format folded -- ./etl_job | flamegraph > flame.svg\n"
+	"                                   a flame graph (inferno's flamegraph)\n"
 	"  etltrace compare base.json current.json\n"
 	"                                   compare two saved JSON reports (no tracing)\n"
 	"\n" EXIT_STATUS_DOC;
 
-static const char args_doc[] = "-p PID [-p PID...] | -- CMD [ARGS...]\n"
+static const char args_doc[] = "-p PID [-p PID...] | -b PATH [-b PATH...] | -- CMD [ARGS...]\n"
 			       "compare BASELINE.json CURRENT.json";
 
 static const char compare_doc[] =
@@ -70,6 +78,13 @@ enum {
 	OPT_FORMAT = 0x100,
 	OPT_NO_RES,
 	OPT_NO_CHILDREN,
+	OPT_METRICS,
+	OPT_TREE,
+	OPT_WIDE,
+	OPT_FOLDED_WEIGHT,
+	OPT_TIMELINE,
+	OPT_TIMELINE_MAX,
+	OPT_HTML,
 	OPT_RINGBUF,
 	OPT_CONFIG,
 	OPT_LOG,
@@ -85,7 +100,27 @@ static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace process PID (repeatable, up to 64)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default: Ctrl-C or target exit)", 0 },
 	{ "output", 'o', "FILE", 0, "Write the report to FILE (atomically) instead of stdout", 0 },
-	{ "format", OPT_FORMAT, "FMT", 0, "Report format: text (default) or json", 0 },
+	{ "binary", 'b', "PATH", 0,
+	  "Trace every process that runs the executable or library PATH, also those started "
+	  "later (repeatable; not with -p or -- CMD)", 0 },
+	{ "interval", 'i', "SECONDS", 0,
+	  "Also report every SECONDS the operations of that interval (NDJSON lines with "
+	  "--format json); the cumulative report comes last", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve /metrics (Prometheus) and /report (JSON) over HTTP on ADDR:PORT "
+	  "(127.0.0.1 unless given; METRICS_ADDRESS)", 0 },
+	{ "format", OPT_FORMAT, "FMT", 0,
+	  "Report format: text (default), json, or folded (flame-graph stacks)", 0 },
+	{ "tree", OPT_TREE, NULL, 0, "Text report: add the operation tree with self times", 0 },
+	{ "wide", OPT_WIDE, NULL, 0,
+	  "Text report: every column, whatever the terminal's width", 0 },
+	{ "folded-weight", OPT_FOLDED_WEIGHT, "WEIGHT", 0,
+	  "--format folded: weigh paths by time (self time, us; default), cpu, memory or count", 0 },
+	{ "timeline", OPT_TIMELINE, "FILE", 0,
+	  "Write every operation to FILE as a Chrome trace-event timeline (Perfetto)", 0 },
+	{ "timeline-max-events", OPT_TIMELINE_MAX, "N", 0,
+	  "Keep at most N operations in the timeline (default 1000000); more are counted", 0 },
+	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page", 0 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read settings from FILE's MONITORING object (below)", 0 },
 	{ "log", OPT_LOG, "FILE", OPTION_ARG_OPTIONAL,
 	  "Log each operation as it ends (INFO:etl.profiler:NAME: 2.34s, Memory: +15.2MB) "
@@ -202,9 +237,12 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 			o->report.format = FORMAT_TEXT;
 		else if (!strcmp(arg, "json"))
 			o->report.format = FORMAT_JSON;
+		else if (!strcmp(arg, "folded") && o->mode == MODE_TRACE)
+			o->report.format = FORMAT_FOLDED;
 		else
 			argp_failure(state, ETL_EXIT_USAGE, 0,
-				     "invalid format '%s': expected text or json", arg);
+				     "invalid format '%s': expected text, json%s", arg,
+				     o->mode == MODE_TRACE ? " or folded" : "");
 		return 0;
 	case OPT_CONFIG:
 		if (!*arg)
@@ -223,11 +261,17 @@ static int parse_common(int key, char *arg, struct argp_state *state)
 /* Checks the finished trace command line. */
 static void check_trace_end(struct argp_state *state, struct options *o)
 {
-	if (o->npids && o->cmd)
-		argp_failure(state, ETL_EXIT_USAGE, 0, "give either -p PID or -- CMD, not both");
-	else if (!o->npids && !o->cmd)
+	if ((o->npids > 0) + (o->cmd != NULL) + (o->nbinaries > 0) > 1)
 		argp_failure(state, ETL_EXIT_USAGE, 0,
-			     "nothing to trace: give -p PID or -- CMD (see --help)");
+			     "give one of -p PID, -b PATH or -- CMD, not several");
+	else if (!o->npids && !o->cmd && !o->nbinaries)
+		argp_failure(state, ETL_EXIT_USAGE, 0,
+			     "nothing to trace: give -p PID, -b PATH or -- CMD (see --help)");
+	else if (o->report.weight != FOLDED_TIME && o->report.format != FORMAT_FOLDED)
+		argp_failure(state, ETL_EXIT_USAGE, 0, "--folded-weight needs --format folded");
+	else if (o->report.format == FORMAT_FOLDED && o->interval > 0)
+		argp_failure(state, ETL_EXIT_USAGE, 0,
+			     "--format folded has no interval reports: drop -i, or use json");
 	else if (o->nlog_filters && !o->log)
 		argp_failure(state, ETL_EXIT_USAGE, 0, "--log-filter needs --log");
 }
@@ -271,6 +315,59 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_CHILDREN:
 		o->children = false;
+		break;
+	case 'b':
+		if (o->nbinaries >= OPTIONS_MAX_PIDS)
+			argp_failure(state, ETL_EXIT_USAGE, 0, "too many -b options: at most %d",
+				     OPTIONS_MAX_PIDS);
+		else
+			file_arg(state, "-b", arg, &o->binaries[o->nbinaries++]);
+		break;
+	case 'i':
+		if (parse_double(arg, 0.01, 1e9, &o->interval))
+			argp_failure(state, ETL_EXIT_USAGE, 0,
+				     "invalid interval '%s': expected seconds >= 0.01", arg);
+		break;
+	case OPT_METRICS:
+		if (strlen(arg) >= sizeof(o->set.metrics_address))
+			argp_failure(state, ETL_EXIT_USAGE, 0, "invalid --metrics '%s': too long", arg);
+		else
+			snprintf(o->set.metrics_address, sizeof(o->set.metrics_address), "%s", arg);
+		c->given |= SETTING_BIT(SET_METRICS_ADDRESS);
+		break;
+	case OPT_TREE:
+		o->report.tree = true;
+		break;
+	case OPT_WIDE:
+		o->report.wide = true;
+		break;
+	case OPT_FOLDED_WEIGHT:
+		if (!strcmp(arg, "time"))
+			o->report.weight = FOLDED_TIME;
+		else if (!strcmp(arg, "cpu"))
+			o->report.weight = FOLDED_CPU;
+		else if (!strcmp(arg, "memory"))
+			o->report.weight = FOLDED_MEMORY;
+		else if (!strcmp(arg, "count"))
+			o->report.weight = FOLDED_COUNT;
+		else
+			argp_failure(state, ETL_EXIT_USAGE, 0,
+				     "invalid --folded-weight '%s': expected time, cpu, memory or count",
+				     arg);
+		break;
+	case OPT_TIMELINE:
+		file_arg(state, "--timeline", arg, &o->report.timeline);
+		break;
+	case OPT_TIMELINE_MAX:
+		if (parse_double(arg, 1, 1e9, &v) || v != floor(v))
+			argp_failure(state, ETL_EXIT_USAGE, 0,
+				     "invalid --timeline-max-events '%s': expected a whole number in "
+				     "[1, 1000000000]", arg);
+		else
+			o->timeline_max = (size_t)v;
+		break;
+	case OPT_HTML:
+		file_arg(state, "--html", arg, &o->report.html);
 		break;
 	case OPT_RINGBUF:
 		if (parse_double(arg, 1, 1024, &v) || v != (unsigned int)v ||
@@ -387,6 +484,7 @@ bool options_parse(int argc, char **argv, struct options *o, int *status)
 	o->resources = true;
 	o->children = true;
 	o->ringbuf_mb = 16;
+	o->timeline_max = 1000000;
 	argp_err_exit_status = ETL_EXIT_USAGE;
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
 		/* argv[1..] with "etltrace compare" as the program name. */

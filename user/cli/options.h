@@ -36,9 +36,13 @@ struct options {
 	const char *log_filters[LOG_FILTER_MAX]; /* --log-filter NAME: only these */
 	int nlog_filters;
 	const char *compare[2];    /* MODE_COMPARE: BASELINE, CURRENT */
+	const char *binaries[OPTIONS_MAX_PIDS]; /* -b PATH: every process running them */
+	int nbinaries;
+	double interval;       /* -i: seconds between interval reports; 0 none */
 	bool resources;        /* collect CPU, faults and I/O per operation */
 	bool children;         /* trace what traced processes fork (--no-children) */
 	unsigned int ringbuf_mb;
+	size_t timeline_max;   /* --timeline-max-events */
 };
 
 /* Fills `o` from argv, then from the --config file for the settings no

@@ -74,7 +74,7 @@ void intake_record(struct intake *in, const struct etl_op_record *r)
 	};
 	struct op_event ev = {
 		.name = name, .s = &s, .proc = p, .tgid = r->tgid, .tid = r->tid,
-		.start_ns = r->start_ns, .end_ns = r->end_ns,
+		.start_ns = r->start_ns, .end_ns = r->end_ns, .rss_start = r->rss_start,
 		.path_id = r->path_id, .parent_id = r->parent_id,
 	};
 

@@ -22,6 +22,7 @@ struct op_event {
 	const struct process *proc;    /* NULL if its process is no longer known */
 	uint32_t tgid, tid;
 	uint64_t start_ns, end_ns;     /* CLOCK_MONOTONIC */
+	uint64_t rss_start;            /* process RSS in bytes at its start */
 	uint64_t path_id, parent_id;   /* see struct etl_op_record */
 };
 

@@ -75,14 +75,41 @@ int deliver_file(const char *path, const char *what, bool stdout_closed,
 	return err;
 }
 
-static int write_text(void *ctx, FILE *f)
-{
-	return report_write_text(ctx, f);
-}
-
 static int write_json(void *ctx, FILE *f)
 {
-	return report_write_json(ctx, f);
+	return report_write_json(ctx, false, f);
+}
+
+/* The report as --format says, for deliver_file. */
+struct formatted {
+	const struct report_settings *rs;
+	const struct report_input *in;
+	bool compact;
+};
+
+static int write_formatted(void *ctx, FILE *f)
+{
+	const struct formatted *x = ctx;
+
+	switch (x->rs->format) {
+	case FORMAT_JSON:
+		return report_write_json(x->in, x->compact, f);
+	case FORMAT_FOLDED:
+		return report_write_folded(x->in, x->rs->weight, f);
+	case FORMAT_TEXT:
+		break;
+	}
+	return report_write_text(x->in, f);
+}
+
+int deliver_to(const struct report_settings *rs, const struct report_input *in, FILE *stream)
+{
+	struct formatted x = { rs, in, true };
+	int err = write_formatted(&x, stream);
+
+	if (!err && (fflush(stream) == EOF || ferror(stream)))
+		err = -EIO;
+	return err;
 }
 
 /* One line on stderr naming the first regressions, for CI logs. */
@@ -112,8 +139,9 @@ static void announce(const struct comparison *c, const char *baseline)
 }
 
 int deliver_report(const struct report_settings *rs, double factor, struct report_input *in,
-		   const struct perf_ops *base, size_t *nregressions)
+		   const struct perf_ops *base, FILE *stream, size_t *nregressions)
 {
+	struct formatted x = { rs, in, stream != NULL };
 	struct perf_ops cur = { 0 };
 	struct comparison cmp = { 0 };
 	int err;
@@ -131,8 +159,14 @@ int deliver_report(const struct report_settings *rs, double factor, struct repor
 		diag("out of memory while writing the report");
 		goto cleanup;
 	}
-	err = deliver_file(rs->output, "the report", rs->stdout_closed,
-			   rs->format == FORMAT_JSON ? write_json : write_text, in);
+	if (stream) {
+		err = deliver_to(rs, in, stream);
+		if (err)
+			diag("cannot write the report to %s: %s", rs->output ? rs->output : "stdout",
+			     strerror(-err));
+	} else {
+		err = deliver_file(rs->output, "the report", rs->stdout_closed, write_formatted, &x);
+	}
 	if (rs->save_baseline)
 		err = deliver_file(rs->save_baseline, "the baseline", false, write_json, in) ?: err;
 	if (cmp.nregressions)

@@ -14,7 +14,7 @@
 #include "report/comparison.h"
 #include "report/report.h"
 
-enum report_format { FORMAT_TEXT, FORMAT_JSON };
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_FOLDED };
 
 /* Where and how a run's report is written. */
 struct report_settings {
@@ -22,6 +22,11 @@ struct report_settings {
 	const char *output;        /* -o FILE; NULL: stdout */
 	const char *save_baseline; /* --save-baseline FILE, or NULL */
 	const char *baseline;      /* --baseline FILE (compared with), or NULL */
+	const char *timeline;      /* --timeline FILE, or NULL */
+	const char *html;          /* --html FILE, or NULL */
+	bool tree;                 /* --tree (text) */
+	bool wide;                 /* --wide (text) */
+	enum folded_weight weight; /* --folded-weight */
 	bool stdout_closed;        /* fd 1 was closed when etltrace started */
 };
 
@@ -32,14 +37,19 @@ struct report_settings {
 int deliver_check(const struct report_settings *rs, const char *what);
 
 /* Writes what one trace produced: the report (prepared here, see
- * report_prepare), the comparison with base when base is not NULL (in->cmp
- * then points to it until the call returns, with avg_time above factor x
- * the baseline's a regression), and the --save-baseline file. Stores the
- * number of regressions in *nregressions. Returns 0 or a negative errno
- * after printing one line per failure (-ENOMEM: out of memory; anything
- * else: a file not written). */
+ * report_prepare) to -o FILE (atomically) or stdout, or, when stream is
+ * not NULL, appended to it (-i: JSON then on one line), the comparison
+ * with base when base is not NULL (in->cmp then points to it until the call
+ * returns, with avg_time above factor x the baseline's a regression), and
+ * the --save-baseline file. Stores the number of regressions in
+ * *nregressions. Returns 0 or a negative errno after printing one line per
+ * failure (-ENOMEM: out of memory; anything else: a file not written). */
 int deliver_report(const struct report_settings *rs, double factor, struct report_input *in,
-		   const struct perf_ops *base, size_t *nregressions);
+		   const struct perf_ops *base, FILE *stream, size_t *nregressions);
+
+/* Writes a prepared report to stream as rs->format says (JSON on one
+ * line) and flushes it. Returns 0 or a negative errno (nothing said). */
+int deliver_to(const struct report_settings *rs, const struct report_input *in, FILE *stream);
 
 /* Writes a file with writer(ctx, f): path NULL = stdout (stdout_closed then
  * fails it). `what` names it in the error line ("the report"). Returns 0 or

@@ -159,6 +159,27 @@ void out_abort(struct out_file *o)
 	memset(o, 0, sizeof(*o));
 }
 
+int out_open_stream(FILE **f, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+		      0666), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL; /* a FIFO or a device: refused */
+	else if (ftruncate(fd, 0))
+		err = -errno;
+	if (!err && !(*f = fdopen(fd, "w")))
+		err = -errno;
+	if (err)
+		close(fd);
+	return err;
+}
+
 bool out_guard_stdio(void)
 {
 	bool stdout_closed = false;

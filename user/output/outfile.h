@@ -35,6 +35,11 @@ int out_commit(struct out_file *o);
 /* Abandons the output: removes the temporary file, releases o. */
 void out_abort(struct out_file *o);
 
+/* Opens path to write a stream of reports into (-i): created or truncated,
+ * never through a symbolic link, never blocking, a regular file only.
+ * Returns 0 with *f set, or a negative errno. */
+int out_open_stream(FILE **f, const char *path);
+
 /* Makes sure fds 0, 1 and 2 are open (on /dev/null if they were closed), so
  * that no file etltrace opens later lands on them. Returns true if fd 1
  * (stdout) was closed: a report for stdout must then fail. */

@@ -91,7 +91,8 @@ static double avg_ns(const struct op_stats *op)
  * resources: off_cpu_time = their summed duration - cpu_time, clamped at 0.
  * records_per_second = records / duration of the samples carrying a count
  * (0 if that duration is 0). */
-static void op_fields(struct json_stream *js, const struct op_stats *op)
+static void op_fields(struct json_stream *js, const struct op_stats *op,
+		      const struct path_tree *tree)
 {
 	double n = op->count ? (double)op->count : 1.0;
 	bool any = op->count > 0;
@@ -107,6 +108,8 @@ static void op_fields(struct json_stream *js, const struct op_stats *op)
 	put_mb(js, "avg_peak_memory_delta", (double)op->sum_peak_delta / n);
 	put_mb(js, "max_peak_memory_delta", any ? (double)op->max_peak_delta : 0.0);
 	put_u64(js, "max_depth", op->max_depth);
+	if (tree)
+		put_sec_ns(js, "self_time", (double)path_tree_self_ns(tree, op->name));
 	distribution_fields(js, op);
 	if (op->resource_samples > 0) {
 		uint64_t off = op->resource_ns > op->cpu_ns ? op->resource_ns - op->cpu_ns : 0;
@@ -225,7 +228,7 @@ static void op_keys_free(struct op_keys *k)
 }
 
 static void write_operation(struct json_stream *js, struct op_keys *keys,
-			    const struct op_stats *op)
+			    const struct op_stats *op, const struct path_tree *tree)
 {
 	char *key = op_keys_next(keys, op->name), *shown = NULL;
 
@@ -234,7 +237,7 @@ static void write_operation(struct json_stream *js, struct op_keys *keys,
 		return;
 	}
 	json_stream_open(js, key, '{');
-	op_fields(js, op);
+	op_fields(js, op, tree);
 	if (strcmp(key, op->name) != 0) {
 		shown = name_for_terminal(op->name);
 		json_stream_put(js, "raw_name", shown ? json_object_new_string(shown) : NULL);
@@ -244,30 +247,105 @@ static void write_operation(struct json_stream *js, struct op_keys *keys,
 	free(shown);
 }
 
-static void write_operations(struct json_stream *js, const struct report_input *in)
+/* "operations": ops[0..n) of st, in report order. tree, when not NULL,
+ * gives each its self time. */
+static void write_operations(struct json_stream *js, const struct stats *st,
+			     const struct op_stats *const *ops, size_t n,
+			     const struct path_tree *tree)
 {
 	struct op_keys keys = { 0 };
 
-	if (op_keys_init(&keys, in->stats, in->ops, in->nops))
+	if (op_keys_init(&keys, st, (const struct op_stats **)ops, n))
 		json_stream_fail(js, -ENOMEM);
 	json_stream_open(js, "operations", '{');
-	for (size_t i = 0; i < in->nops && !js->err; i++)
-		write_operation(js, &keys, in->ops[i]);
+	for (size_t i = 0; i < n && !js->err; i++)
+		write_operation(js, &keys, ops[i], tree);
 	json_stream_close(js, '}');
 	op_keys_free(&keys);
 }
 
-static void write_summary(struct json_stream *js, const struct report_input *in)
+/* "summary" of st; traced_ns < 0 when there is no tree. */
+static void write_summary(struct json_stream *js, const struct stats *st, double wall_seconds,
+			  double traced_ns)
 {
 	struct stats_summary sum;
 
-	stats_summarize(in->stats, &sum);
+	stats_summarize(st, &sum);
 	json_stream_open(js, "summary", '{');
 	json_stream_real(js, "total_time", sum.total_time);
 	put_u64(js, "total_operations", sum.total_operations);
 	json_stream_real(js, "avg_operation_time", sum.avg_operation_time);
-	json_stream_real(js, "wall_time", in->wall_seconds);
+	json_stream_real(js, "wall_time", wall_seconds);
+	if (traced_ns >= 0)
+		put_sec_ns(js, "traced_time", traced_ns);
 	put_u64(js, "unfinished_operations", sum.unfinished);
+	json_stream_close(js, '}');
+}
+
+/* "tree": every node, depth first (each root, then its descendants), each
+ * with the index of its parent in the list (-1 for a root): flat, so that
+ * no JSON reader's nesting limit is reached by a deep tree. */
+static void write_tree(struct json_stream *js, const struct path_tree *t)
+{
+	long parent_at[64];
+
+	json_stream_open(js, "tree", '[');
+	for (size_t i = 0; i < t->n && !js->err; i++) {
+		const struct path_node *n = t->all[i];
+		double count = n->count ? (double)n->count : 1.0;
+
+		if (n->depth < 64)
+			parent_at[n->depth] = (long)i;
+		json_stream_open(js, NULL, '{');
+		json_stream_put(js, "name", json_name(n->name));
+		json_stream_put(js, "path", json_name(n->path));
+		put_u64(js, "depth", n->depth);
+		json_stream_put(js, "parent", json_object_new_int64(
+			n->depth && n->depth <= 64 ? parent_at[n->depth - 1] : -1));
+		put_u64(js, "count", n->count);
+		put_sec_ns(js, "total_time", (double)n->incl_ns);
+		put_sec_ns(js, "self_time", (double)n->self_ns);
+		put_mb(js, "avg_memory_delta", (double)n->sum_mem_delta / count);
+		put_mb(js, "max_peak_memory_delta", n->count ? (double)n->max_peak_delta : 0.0);
+		put_sec_ns(js, "cpu_time", (double)n->cpu_ns);
+		put_sec_ns(js, "self_cpu_time", (double)n->self_cpu_ns);
+		put_u64(js, "unfinished", n->unfinished);
+		json_stream_close(js, '}');
+	}
+	json_stream_close(js, ']');
+}
+
+/* "processes": each traced process's own summary and operations. */
+static void write_processes(struct json_stream *js, const struct report_input *in)
+{
+	json_stream_open(js, "processes", '[');
+	for (size_t i = 0; i < in->nprocs && !js->err; i++) {
+		const struct report_process *p = &in->procs[i];
+		const struct op_stats **ops = NULL;
+		ssize_t n = stats_sorted_alloc(p->stats, &ops);
+
+		if (n < 0) {
+			json_stream_fail(js, (int)n);
+			break;
+		}
+		json_stream_open(js, NULL, '{');
+		put_u64(js, "pid", (uint64_t)p->pid);
+		json_stream_put(js, "command", json_name(p->command));
+		json_stream_put(js, "exited", json_object_new_boolean(p->exited));
+		write_summary(js, p->stats, in->wall_seconds, -1);
+		write_operations(js, p->stats, ops, (size_t)n, NULL);
+		json_stream_close(js, '}');
+		free(ops);
+	}
+	json_stream_close(js, ']');
+}
+
+static void write_interval(struct json_stream *js, const struct report_interval *iv)
+{
+	json_stream_open(js, "interval", '{');
+	put_u64(js, "seq", iv->seq);
+	json_stream_real(js, "start", iv->start);
+	json_stream_real(js, "end", iv->end);
 	json_stream_close(js, '}');
 }
 
@@ -364,20 +442,28 @@ static void write_comparison(struct json_stream *js, const struct comparison *c)
 	json_object_put(tmp);
 }
 
-int report_write_json(const struct report_input *in, FILE *f)
+int report_write_json(const struct report_input *in, bool compact, FILE *f)
 {
+	const struct path_tree *tree = in && in->paths ? &in->tree : NULL;
 	struct json_stream js;
 
 	if (!in || !f)
 		return -EINVAL;
-	json_stream_begin(&js, f);
+	json_stream_begin(&js, f, compact);
 	json_stream_open(&js, NULL, '{');
-	write_summary(&js, in);
-	write_operations(&js, in);
+	if (in->interval)
+		write_interval(&js, in->interval);
+	write_summary(&js, in->stats, in->wall_seconds,
+		      tree ? (double)path_tree_roots_ns(tree) : -1);
+	write_operations(&js, in->stats, in->ops, in->nops, tree);
 	write_recommendations(&js, in);
 	write_suggestions(&js, in);
 	write_pids(&js, in);
 	write_counters(&js, in);
+	if (tree)
+		write_tree(&js, tree);
+	if (in->procs)
+		write_processes(&js, in);
 	if (in->cmp)
 		write_comparison(&js, in->cmp);
 	json_stream_close(&js, '}');
@@ -392,7 +478,7 @@ int report_perf_ops(const struct report_input *in, struct perf_ops *out)
 	if (!in || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (op_keys_init(&keys, in->stats, in->ops, in->nops)) {
+	if (op_keys_init(&keys, in->stats, (const struct op_stats **)in->ops, in->nops)) {
 		err = -ENOMEM;
 		goto cleanup;
 	}

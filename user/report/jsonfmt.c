@@ -77,9 +77,9 @@ struct json_object *json_name(const char *raw)
 	return s;
 }
 
-void json_stream_begin(struct json_stream *js, FILE *f)
+void json_stream_begin(struct json_stream *js, FILE *f, bool compact)
 {
-	*js = (struct json_stream){ .f = f };
+	*js = (struct json_stream){ .f = f, .compact = compact };
 }
 
 void json_stream_fail(struct json_stream *js, int err)
@@ -119,8 +119,9 @@ static int member_start(struct json_stream *js, const char *key)
 	if (js->level == 0)
 		return 0; /* the document itself */
 	if (js->members)
-		fputs(",\n", js->f);
-	indent(js, js->level);
+		fputs(js->compact ? "," : ",\n", js->f);
+	if (!js->compact)
+		indent(js, js->level);
 	js->members = true;
 	if (!key)
 		return 0;
@@ -145,7 +146,8 @@ void json_stream_open(struct json_stream *js, const char *key, char bracket)
 		return;
 	js->err = member_start(js, key);
 	fputc(bracket, js->f);
-	fputc('\n', js->f); /* json-c's pretty form: even when empty */
+	if (!js->compact)
+		fputc('\n', js->f); /* json-c's pretty form: even when empty */
 	js->level++;
 	js->members = false;
 }
@@ -155,9 +157,10 @@ void json_stream_close(struct json_stream *js, char bracket)
 	if (js->err)
 		return;
 	js->level--;
-	if (js->members)
+	if (js->members && !js->compact)
 		fputc('\n', js->f);
-	indent(js, js->level);
+	if (!js->compact)
+		indent(js, js->level);
 	fputc(bracket, js->f);
 	js->members = true;
 }
@@ -171,7 +174,8 @@ void json_stream_put(struct json_stream *js, const char *key, struct json_object
 	if (!js->err)
 		js->err = member_start(js, key);
 	if (!js->err) {
-		text = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PRETTY |
+		text = json_object_to_json_string_ext(val, (js->compact ? JSON_C_TO_STRING_PLAIN
+									: JSON_C_TO_STRING_PRETTY) |
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 		if (text)
 			put_text(js, text);
@@ -192,7 +196,9 @@ void json_stream_real(struct json_stream *js, const char *key, double v)
 {
 	char text[REAL_MAX];
 
-	if (js->err || member_start(js, key))
+	if (!js->err)
+		js->err = member_start(js, key);
+	if (js->err)
 		return;
 	real_text(text, v);
 	fputs(text, js->f);

@@ -41,10 +41,11 @@ struct json_stream {
 	int level;    /* containers open */
 	bool members; /* the innermost open container has a member already */
 	int err;      /* 0, or the first error (a negative errno) */
+	bool compact; /* one line, as JSON_C_TO_STRING_PLAIN (NDJSON) */
 };
 
-/* Starts a document on f. */
-void json_stream_begin(struct json_stream *js, FILE *f);
+/* Starts a document on f: pretty-printed, or on one line if compact. */
+void json_stream_begin(struct json_stream *js, FILE *f, bool compact);
 
 /* Opens an object (bracket '{') or an array ('['): the document itself, a
  * member named key of the enclosing object, or (key NULL) an element of the

@@ -3,6 +3,7 @@
  * order and the findings of the rules, computed once per report. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report/report.h"
 
@@ -16,6 +17,7 @@ int report_prepare(struct report_input *in)
 	in->ops = NULL;
 	in->findings = NULL;
 	in->nops = in->nfindings = 0;
+	memset(&in->tree, 0, sizeof(in->tree));
 	n = stats_sorted_alloc(in->stats, &in->ops);
 	if (n < 0)
 		return (int)n;
@@ -26,6 +28,14 @@ int report_prepare(struct report_input *in)
 		return found;
 	}
 	in->nfindings = (size_t)found;
+	if (in->paths) {
+		int err = paths_tree(in->paths, &in->tree);
+
+		if (err) {
+			report_release(in);
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -33,6 +43,7 @@ void report_release(struct report_input *in)
 {
 	free(in->ops);
 	findings_free(in->findings, in->nfindings);
+	path_tree_free(&in->tree);
 	in->ops = NULL;
 	in->findings = NULL;
 	in->nops = in->nfindings = 0;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * trace.c - one trace: set-up (checks, targets, load, attach), the run loop
- * at the centre (records, process events, signals, exits, timers), and the
- * end (detach, what is still open, counters, report).
+ * at the centre (records, process events, signals, exits, timers, the
+ * metrics endpoint), and the end (detach, what is still open, counters,
+ * reports: reports.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,21 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collect/intake.h"
-#include "collect/stats.h"
-#include "kernel/preflight.h"
-#include "kernel/tracer.h"
-#include "output/deliver.h"
 #include "output/outfile.h"
-#include "report/comparison.h"
-#include "report/oplog.h"
-#include "run/loop.h"
+#include "run/run.h"
 #include "run/trace.h"
-#include "target/attach.h"
-#include "target/command.h"
-#include "target/follow.h"
-#include "target/object.h"
-#include "target/procs.h"
 #include "util/diag.h"
 #include "util/names.h"
 
@@ -41,6 +30,18 @@
  * and how often the processes' maps are re-read for objects loaded later. */
 #define DRAIN_NS 50000000ull
 #define RESCAN_NS 1000000000ull
+
+/* Processes with a section of their own in the report, at most. */
+#define PROCS_REPORTED 1024
+
+/* Prometheus histogram bounds of durations (default buckets): 1 ms to
+ * 10 min. */
+static const uint64_t duration_bounds_ns[] = {
+	1000000ull, 5000000ull, 10000000ull, 25000000ull, 50000000ull, 100000000ull,
+	250000000ull, 500000000ull, 1000000000ull, 2500000000ull, 5000000000ull,
+	10000000000ull, 30000000000ull, 60000000000ull, 120000000000ull, 300000000000ull,
+	600000000000ull,
+};
 
 /* Where etltrace's own marker library may be installed: attached before
  * any traced process loads it, so that a job's first operation is seen
@@ -50,37 +51,7 @@
 #endif
 #define LIBETLPROBE "libetlprobe.so.1"
 
-struct trace {
-	const struct options *o;
-	struct report_settings rs;
-	struct kernel_features kf;
-	struct loop *loop;
-	struct tracer *tr;
-	struct objects *objs;
-	struct procs *procs;
-	struct attacher at;
-	struct follower fw;
-	struct intake in;
-	struct stats *stats;
-	int stats_err;               /* first failure to add a sample */
-	struct oplog log;            /* --log */
-	bool log_open;
-	struct perf_ops base;        /* --baseline */
-	bool has_base;
-	pid_t targets[OPTIONS_MAX_PIDS];  /* -p, or the command */
-	int pidfds[OPTIONS_MAX_PIDS];     /* theirs, readable at exit */
-	int ntargets, ngone;
-	struct command cmd;          /* with -- CMD: targets[0] */
-	bool cmd_spawned, cmd_reaped;
-	int cmd_status;
-	char *searched;              /* an unmarked command's files at its start */
-	sigset_t orig_mask;          /* as etltrace started */
-	int sigfd;
-	uint64_t t0_ns, end_ns;      /* tracing started (ready) and stopped */
-	size_t nregressions;
-};
-
-static uint64_t now_ns(void)
+uint64_t run_now_ns(void)
 {
 	struct timespec ts;
 
@@ -92,54 +63,67 @@ static uint64_t now_ns(void)
 
 static void stats_sink(void *ctx, const struct op_event *ev)
 {
-	struct trace *t = ctx;
-	int err = stats_add(t->stats, ev->name, ev->s);
+	struct run *r = ctx;
+	int err = stats_add(r->stats, ev->name, ev->s);
 
-	if (err && !t->stats_err)
-		t->stats_err = err;
+	if (!err && r->istats)
+		err = stats_add(r->istats, ev->name, ev->s);
+	if (err && !r->stats_err)
+		r->stats_err = err;
 }
 
 /* tracer_record_fn: operations to the intake, process events to the
  * follower. */
 static int on_record(void *ctx, const void *rec, size_t len)
 {
-	struct trace *t = ctx;
+	struct run *r = ctx;
 	uint32_t kind;
 
 	(void)len;
 	memcpy(&kind, rec, sizeof(kind));
 	if (kind == ETL_REC_PROC)
-		follow_event(&t->fw, rec);
+		follow_event(&r->fw, rec);
+	else if (r->snapshot)
+		reports_snapshot_record(r, rec);
 	else
-		intake_record(&t->in, rec);
+		intake_record(&r->in, rec);
 	return 0;
 }
 
 /* Makes this drain's log lines visible; says once if writing them failed
  * (logging then stops, and etltrace exits ETL_EXIT_OUTPUT). */
-static void flush_log(struct trace *t)
+static void flush_log(struct run *r)
 {
 	int err;
 
-	if (!t->log_open)
+	if (!r->log_open)
 		return;
-	err = oplog_flush(&t->log);
+	err = oplog_flush(&r->log);
 	if (err)
 		diag("cannot write the log to %s: %s; logging stopped",
-		     t->o->log_file ? t->o->log_file : "stderr", strerror(-err));
+		     r->o->log_file ? r->o->log_file : "stderr", strerror(-err));
 }
 
-/* Reads every ring, then lets the process table forget what is read. */
-static int drain(struct trace *t)
+/* paths_fold for the processes procs_settle is about to forget. */
+static void fold_exited(void *ctx, struct process *p)
 {
-	int n = tracer_drain(t->tr);
+	struct run *r = ctx;
+
+	if (p->exited)
+		paths_fold(r->paths, (uint32_t)p->pid);
+}
+
+int run_drain(struct run *r)
+{
+	int n = tracer_drain(r->tr);
 
 	if (n < 0) {
 		diag("reading the ring buffers failed: %s", strerror(-n));
 		return n;
 	}
-	procs_settle(t->procs);
-	flush_log(t);
+	procs_each(r->procs, fold_exited, r);
+	procs_settle(r->procs);
+	flush_log(r);
 	return 0;
 }
 
@@ -148,46 +132,59 @@ static int drain(struct trace *t)
 static int on_drain(void *ctx, uint32_t events)
 {
 	(void)events;
-	return drain(ctx);
+	return run_drain(ctx);
+}
+
+static int on_interval(void *ctx, uint32_t events)
+{
+	struct run *r = ctx;
+	int rc;
+
+	(void)events;
+	rc = run_drain(r);
+	if (rc)
+		return rc;
+	rc = reports_interval(r);
+	return rc ? -EIO : 0;
 }
 
 static int on_rescan(void *ctx, uint32_t events)
 {
-	struct trace *t = ctx;
+	struct run *r = ctx;
 
 	(void)events;
-	follow_rescan(&t->fw);
+	follow_rescan(&r->fw);
 	return 0;
 }
 
 static int on_deadline(void *ctx, uint32_t events)
 {
-	struct trace *t = ctx;
+	struct run *r = ctx;
 
 	(void)events;
-	loop_stop(t->loop, 0);
+	loop_stop(r->loop, 0);
 	return 0;
 }
 
 /* Given target i exited (its pidfd is readable). */
-static int on_target_exit(struct trace *t, int i)
+static int on_target_exit(struct run *r, int i)
 {
-	struct process *p = procs_latest(t->procs, t->targets[i]);
+	struct process *p = procs_latest(r->procs, r->targets[i]);
 
-	loop_del_fd(t->loop, t->pidfds[i]);
-	if (t->cmd_spawned && i == 0 && !t->cmd_reaped &&
-	    waitpid(t->cmd.pid, &t->cmd_status, 0) == t->cmd.pid)
-		t->cmd_reaped = true;
+	loop_del_fd(r->loop, r->pidfds[i]);
+	if (r->cmd_spawned && i == 0 && !r->cmd_reaped &&
+	    waitpid(r->cmd.pid, &r->cmd_status, 0) == r->cmd.pid)
+		r->cmd_reaped = true;
 	if (p)
-		procs_exited(t->procs, p, now_ns());
-	if (++t->ngone == t->ntargets)
-		loop_stop(t->loop, 0);
+		procs_exited(r->procs, p, run_now_ns());
+	if (++r->ngone == r->ntargets)
+		loop_stop(r->loop, 0);
 	return 0;
 }
 
 /* One handler per target: its context is the target's index. */
 struct target_watch {
-	struct trace *t;
+	struct run *r;
 	int i;
 };
 
@@ -196,23 +193,28 @@ static int on_pidfd(void *ctx, uint32_t events)
 	struct target_watch *w = ctx;
 
 	(void)events;
-	return on_target_exit(w->t, w->i);
+	return on_target_exit(w->r, w->i);
 }
 
 static int on_signal(void *ctx, uint32_t events)
 {
-	struct trace *t = ctx;
+	struct run *r = ctx;
 	struct signalfd_siginfo si;
 
 	(void)events;
-	if (read(t->sigfd, &si, sizeof(si)) != sizeof(si))
+	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
-	if (t->cmd_spawned && !t->cmd_reaped) {
-		/* The command ends the trace: pass the signal on, wait. */
-		kill(t->cmd.pid, (int)si.ssi_signo);
+	if (si.ssi_signo == SIGUSR1) { /* the report now, and go on */
+		if (!run_drain(r))
+			reports_now(r);
 		return 0;
 	}
-	loop_stop(t->loop, 0);
+	if (r->cmd_spawned && !r->cmd_reaped) {
+		/* The command ends the trace: pass the signal on, wait. */
+		kill(r->cmd.pid, (int)si.ssi_signo);
+		return 0;
+	}
+	loop_stop(r->loop, 0);
 	return 0;
 }
 
@@ -220,33 +222,34 @@ static int on_signal(void *ctx, uint32_t events)
 
 /* Blocks the signals the loop reads from its signalfd; the original mask
  * is kept for the command. */
-static int setup_signals(struct trace *t)
+static int setup_signals(struct run *r)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &set, &t->orig_mask))
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, &r->orig_mask))
 		return -errno;
-	t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return t->sigfd < 0 ? -errno : 0;
+	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return r->sigfd < 0 ? -errno : 0;
 }
 
 /* Checks made before anything is traced: the report's destinations and the
  * baseline. Returns 0 or an exit code after printing one line. */
-static int check_inputs_outputs(struct trace *t)
+static int check_inputs_outputs(struct run *r)
 {
 	char err[640];
-	int rc = exit_code(STAGE_OUTPUT, deliver_check(&t->rs, "the report"));
+	int rc = exit_code(STAGE_OUTPUT, deliver_check(&r->rs, "the report"));
 
-	if (rc || !t->rs.baseline)
+	if (rc || !r->rs.baseline)
 		return rc;
-	if (perf_ops_load("baseline", t->rs.baseline, &t->base, err, sizeof(err))) {
+	if (perf_ops_load("baseline", r->rs.baseline, &r->base, err, sizeof(err))) {
 		diag("%s", err);
 		return ETL_EXIT_CONFIG;
 	}
-	t->has_base = true;
+	r->has_base = true;
 	return 0;
 }
 
@@ -256,39 +259,39 @@ static void log_sink(void *ctx, const struct op_event *ev)
 	oplog_hook(ctx, ev->name, ev->s);
 }
 
-static int open_log(struct trace *t)
+static int open_log(struct run *r)
 {
-	const struct options *o = t->o;
+	const struct options *o = r->o;
 	int err;
 
 	if (!o->log)
 		return 0;
-	err = oplog_open(&t->log, o->log_file, o->log_filters, (size_t)o->nlog_filters);
+	err = oplog_open(&r->log, o->log_file, o->log_filters, (size_t)o->nlog_filters);
 	if (err) {
 		diag("cannot open the log %s: %s", o->log_file,
 		     err == -ELOOP ? "it is a symbolic link (refused)" : strerror(-err));
 		return ETL_EXIT_OUTPUT;
 	}
-	t->log_open = true;
-	return exit_code(STAGE_RUN, intake_add_sink(&t->in, log_sink, &t->log));
+	r->log_open = true;
+	return exit_code(STAGE_RUN, intake_add_sink(&r->in, log_sink, &r->log));
 }
 
 /* Adds a target process to the table and watches its exit. */
-static int add_target(struct trace *t, pid_t pid)
+static int add_target(struct run *r, pid_t pid)
 {
-	struct process *p = procs_add(t->procs, pid, 0);
+	struct process *p = procs_add(r->procs, pid, 0);
 
 	if (!p)
 		return -ENOMEM;
-	t->targets[t->ntargets] = pid;
-	t->pidfds[t->ntargets] = (int)syscall(SYS_pidfd_open, pid, 0);
-	return t->pidfds[t->ntargets++] < 0 ? -errno : 0;
+	r->targets[r->ntargets] = pid;
+	r->pidfds[r->ntargets] = (int)syscall(SYS_pidfd_open, pid, 0);
+	return r->pidfds[r->ntargets++] < 0 ? -errno : 0;
 }
 
 /* -p: each pid a live user process, given once, with etl markers. */
-static int check_pids(struct trace *t)
+static int check_pids(struct run *r)
 {
-	const struct options *o = t->o;
+	const struct options *o = r->o;
 
 	for (int i = 0; i < o->npids; i++) {
 		pid_t pid = o->pids[i];
@@ -313,9 +316,9 @@ static int check_pids(struct trace *t)
 				diag("process %d is given twice with -p", (int)pid);
 				return ETL_EXIT_USAGE;
 			}
-		err = add_target(t, pid);
-		p = procs_latest(t->procs, pid);
-		err = err ?: process_scan(p, t->objs, NULL, NULL);
+		err = add_target(r, pid);
+		p = procs_latest(r->procs, pid);
+		err = err ?: process_scan(p, r->objs, NULL, NULL);
 		if (err) {
 			diag("cannot read the memory map of process %d: %s", (int)pid, strerror(-err));
 			return exit_code(STAGE_TARGET, err);
@@ -339,32 +342,33 @@ static void need_object(void *ctx, struct object *o)
 	tracer_needs_add(needs, o->sites, o->nsites);
 }
 
-static int open_tracer(struct trace *t)
+static int open_tracer(struct run *r)
 {
-	const struct options *o = t->o;
+	const struct options *o = r->o;
 	struct tracer_config cfg = {
 		.resources = o->resources,
 		.follow_children = o->children,
+		.accept_any = o->nbinaries > 0,
 		.hold_exec = true,
-		.uprobe_multi = t->kf.uprobe_multi,
+		.uprobe_multi = r->kf.uprobe_multi,
 		.ringbuf_bytes = o->ringbuf_mb << 20,
 		.verbose = o->verbose,
 	};
 	int err;
 
-	objects_each(t->objs, need_object, &cfg.needs);
-	err = tracer_open(&cfg, on_record, t, &t->tr);
+	objects_each(r->objs, need_object, &cfg.needs);
+	err = tracer_open(&cfg, on_record, r, &r->tr);
 	if (err) {
 		diag("cannot load the BPF programs: %s (kernel %s; -vvv shows libbpf's details)",
-		     strerror(-err), t->kf.release);
+		     strerror(-err), r->kf.release);
 		return exit_code(STAGE_KERNEL, err);
 	}
-	t->at = (struct attacher){ .tr = t->tr, .per_process = !o->children, .verbose = o->verbose };
-	t->fw = (struct follower){ .procs = t->procs, .objs = t->objs, .at = &t->at, .tr = t->tr };
-	for (int i = 0; i < t->ntargets; i++) {
-		err = tracer_add_process(t->tr, t->targets[i]);
+	r->at = (struct attacher){ .tr = r->tr, .per_process = !o->children, .verbose = o->verbose };
+	r->fw = (struct follower){ .procs = r->procs, .objs = r->objs, .at = &r->at, .tr = r->tr };
+	for (int i = 0; i < r->ntargets; i++) {
+		err = tracer_add_process(r->tr, r->targets[i]);
 		if (err) {
-			diag("cannot trace process %d: %s", (int)t->targets[i], strerror(-err));
+			diag("cannot trace process %d: %s", (int)r->targets[i], strerror(-err));
 			return exit_code(STAGE_KERNEL, err);
 		}
 	}
@@ -374,7 +378,7 @@ static int open_tracer(struct trace *t)
 /* Attaches etltrace's own marker library wherever it may be installed,
  * for the targets (or every process, following children). A library that
  * is not there is skipped; one that cannot be attached is said. */
-static void attach_known_libraries(struct trace *t)
+static void attach_known_libraries(struct run *r)
 {
 	char self[PATH_MAX], *dir, *cand[3] = { NULL, NULL, NULL };
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -397,109 +401,132 @@ static void attach_known_libraries(struct trace *t)
 
 		if (!cand[i] || stat(cand[i], &st))
 			continue;
-		obj = objects_get(t->objs, st.st_dev, st.st_ino, cand[i], path, 1, &err);
-		for (int k = 0; obj && k < (t->at.per_process ? t->ntargets : 1); k++)
-			attach_object(&t->at, obj, t->at.per_process ? t->targets[k] : 0);
+		obj = objects_get(r->objs, st.st_dev, st.st_ino, cand[i], path, 1, &err);
+		for (int k = 0; obj && k < (r->at.per_process ? r->ntargets : 1); k++)
+			attach_object(&r->at, obj, r->at.per_process ? r->targets[k] : 0);
 	}
 	for (int i = 0; i < 3; i++)
 		free(cand[i]);
 }
 
 /* Waits until the command stops (at its exec or its entry point). */
-static int wait_stopped(struct trace *t)
+static int wait_stopped(struct run *r)
 {
-	if (waitpid(t->cmd.pid, &t->cmd_status, WUNTRACED) != t->cmd.pid)
+	if (waitpid(r->cmd.pid, &r->cmd_status, WUNTRACED) != r->cmd.pid)
 		return -errno;
-	if (WIFSTOPPED(t->cmd_status))
+	if (WIFSTOPPED(r->cmd_status))
 		return 0;
-	t->cmd_reaped = true;
+	r->cmd_reaped = true;
 	return -ECHILD;
 }
 
 /* -- CMD: runs the command up to its entry point, its executable and then
  * its libraries attached on the way (BPF stops it at its exec, then at its
  * entry point), and leaves it stopped for the caller to continue. */
-static int start_command(struct trace *t)
+static int start_command(struct run *r)
 {
-	struct process *p = procs_latest(t->procs, t->cmd.pid);
+	struct process *p = procs_latest(r->procs, r->cmd.pid);
 	int err;
 
-	t->fw.setup_pid = t->cmd.pid;
-	err = command_start(&t->cmd);
+	r->fw.setup_pid = r->cmd.pid;
+	err = command_start(&r->cmd);
 	if (err) {
-		t->cmd_reaped = true;
-		diag("cannot run %s: %s", t->cmd.exe, strerror(-err));
+		r->cmd_reaped = true;
+		diag("cannot run %s: %s", r->cmd.exe, strerror(-err));
 		return ETL_EXIT_USAGE;
 	}
-	err = wait_stopped(t);
+	err = wait_stopped(r);
 	if (!err) {
-		procs_exec(t->procs, p, now_ns());
-		err = follow_exec(&t->fw, p);
+		procs_exec(r->procs, p, run_now_ns());
+		process_read_comm(p);
+		err = follow_exec(&r->fw, p);
 		if (err == -ENOEXEC) {
-			diag("cannot trace %s: its executable has no entry point", t->cmd.exe);
+			diag("cannot trace %s: its executable has no entry point", r->cmd.exe);
 			return ETL_EXIT_USAGE;
 		}
 	}
 	if (!err) {
-		kill(t->cmd.pid, SIGCONT);
-		err = wait_stopped(t);
+		kill(r->cmd.pid, SIGCONT);
+		err = wait_stopped(r);
 	}
 	if (err) {
-		diag("%s exited before reaching its entry point", t->cmd.exe);
+		diag("%s exited before reaching its entry point", r->cmd.exe);
 		return ETL_EXIT_FAILURE;
 	}
-	follow_entry(&t->fw, p);
+	follow_entry(&r->fw, p);
 	/* Its exec and entry events are in the rings: read them now. */
-	if (drain(t))
+	if (run_drain(r))
 		return ETL_EXIT_FAILURE;
-	t->fw.setup_pid = 0;
-	if (t->at.marked_seen)
+	r->fw.setup_pid = 0;
+	if (r->at.marked_seen)
 		return 0;
-	t->searched = attach_searched(p);
-	if (t->at.nobjects)
+	r->searched = attach_searched(p);
+	if (r->at.nobjects)
 		return 0;
-	attach_no_markers(t->cmd.pid, t->searched, false);
+	attach_no_markers(r->cmd.pid, r->searched, false);
 	return ETL_EXIT_NO_MARKERS;
 }
 
-static int attach_targets(struct trace *t)
+/* -b: each binary for every process that maps it. */
+static void attach_binary(void *ctx, struct object *o)
 {
-	for (int i = 0; i < t->ntargets && !t->cmd_spawned; i++) {
-		attach_image(&t->at, procs_latest(t->procs, t->targets[i]));
-		if (t->at.err)
-			return exit_code(STAGE_KERNEL, t->at.err);
-	}
-	attach_known_libraries(t);
-	if (t->cmd_spawned)
-		return start_command(t);
-	return t->at.err ? exit_code(STAGE_KERNEL, t->at.err) : 0;
+	struct run *r = ctx;
+
+	for (int i = 0; i < r->o->nbinaries; i++)
+		if (!strcmp(o->path, r->o->binaries[i]))
+			attach_object(&r->at, o, 0);
 }
 
-static void print_ready(const struct trace *t)
+static int attach_targets(struct run *r)
 {
+	if (r->o->nbinaries) {
+		r->at.per_process = false;
+		objects_each(r->objs, attach_binary, r);
+		return r->at.err ? exit_code(STAGE_KERNEL, r->at.err) : 0;
+	}
+	for (int i = 0; i < r->ntargets && !r->cmd_spawned; i++) {
+		attach_image(&r->at, procs_latest(r->procs, r->targets[i]));
+		if (r->at.err)
+			return exit_code(STAGE_KERNEL, r->at.err);
+	}
+	attach_known_libraries(r);
+	if (r->cmd_spawned)
+		return start_command(r);
+	return r->at.err ? exit_code(STAGE_KERNEL, r->at.err) : 0;
+}
+
+static void print_ready(const struct run *r)
+{
+	if (r->o->nbinaries) {
+		diag("ready: tracing every process that runs %s%s (%zu probe sites in %zu object%s); "
+		     "Ctrl-C to stop", r->o->binaries[0], r->o->nbinaries > 1 ? " and the rest" : "",
+		     r->at.nsites, r->at.nobjects, r->at.nobjects == 1 ? "" : "s");
+		return;
+	}
 	diag("ready: tracing %d process%s (%zu probe sites in %zu object%s); Ctrl-C to stop",
-	     t->ntargets, t->ntargets == 1 ? "" : "es", t->at.nsites, t->at.nobjects,
-	     t->at.nobjects == 1 ? "" : "s");
+	     r->ntargets, r->ntargets == 1 ? "" : "es", r->at.nsites, r->at.nobjects,
+	     r->at.nobjects == 1 ? "" : "s");
 }
 
 /* Registers every source of the loop. */
-static int watch(struct trace *t, struct target_watch *w)
+static int watch(struct run *r, struct target_watch *w)
 {
-	int err = loop_new(&t->loop);
-
-	err = err ?: loop_add_fd(t->loop, tracer_poll_fd(t->tr), EPOLLIN, on_drain, t);
-	err = err ?: loop_add_fd(t->loop, t->sigfd, EPOLLIN, on_signal, t);
-	if (!err && loop_add_timer(t->loop, 0, DRAIN_NS, on_drain, t) < 0)
+	int err = loop_add_fd(r->loop, tracer_poll_fd(r->tr), EPOLLIN, on_drain, r);
+	err = err ?: loop_add_fd(r->loop, r->sigfd, EPOLLIN, on_signal, r);
+	if (!err && loop_add_timer(r->loop, 0, DRAIN_NS, on_drain, r) < 0)
 		err = -errno;
-	if (!err && loop_add_timer(t->loop, 0, RESCAN_NS, on_rescan, t) < 0)
+	if (!err && loop_add_timer(r->loop, 0, RESCAN_NS, on_rescan, r) < 0)
 		err = -errno;
-	if (!err && t->o->duration > 0 &&
-	    loop_add_timer(t->loop, (uint64_t)(t->o->duration * 1e9), UINT64_MAX / 2, on_deadline,
-			   t) < 0)
+	if (!err && r->o->interval > 0 &&
+	    loop_add_timer(r->loop, 0, (uint64_t)(r->o->interval * 1e9), on_interval, r) < 0)
 		err = -errno;
-	for (int i = 0; i < t->ntargets && !err; i++) {
-		w[i] = (struct target_watch){ t, i };
-		err = loop_add_fd(t->loop, t->pidfds[i], EPOLLIN, on_pidfd, &w[i]);
+	if (!err && r->o->duration > 0 &&
+	    loop_add_timer(r->loop, (uint64_t)(r->o->duration * 1e9), UINT64_MAX / 2, on_deadline,
+			   r) < 0)
+		err = -errno;
+	for (int i = 0; i < r->ntargets && !err; i++) {
+		w[i] = (struct target_watch){ r, i };
+		err = loop_add_fd(r->loop, r->pidfds[i], EPOLLIN, on_pidfd, &w[i]);
 	}
 	return err;
 }
@@ -522,97 +549,101 @@ static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
 	[ETL_CNT_PROCS_FULL] = "processes_not_followed",
 };
 
-#define NCOUNTERS (ETL_CNT__MAX + 6)
-
-/* Every counter of the report, in order. */
-static void counters_of(const struct trace *t, const uint64_t bpf[ETL_CNT__MAX],
-			struct report_counter *out, size_t *n)
+size_t run_counters(const struct run *r, const uint64_t bpf[ETL_CNT__MAX],
+		    struct report_counter *out)
 {
-	*n = 0;
+	size_t n = 0;
+
 	for (int i = 0; i < ETL_CNT__MAX; i++)
-		out[(*n)++] = (struct report_counter){ bpf_counter_keys[i], bpf[i] };
-	out[(*n)++] = (struct report_counter){ "records", t->in.records };
-	out[(*n)++] = (struct report_counter){ "names_resolved_by_loader", t->in.names_resolved };
-	out[(*n)++] = (struct report_counter){ "names_unresolved", t->in.names_unresolved };
-	out[(*n)++] = (struct report_counter){ "names_truncated", t->in.names_truncated };
-	out[(*n)++] = (struct report_counter){ "operations_over_limit",
-					       stats_over_limit(t->stats) };
-	out[(*n)++] = (struct report_counter){ "records_malformed",
-					       tracer_short_records(t->tr) };
+		out[n++] = (struct report_counter){ bpf_counter_keys[i], bpf[i] };
+	out[n++] = (struct report_counter){ "records", r->in.records };
+	out[n++] = (struct report_counter){ "names_resolved_by_loader", r->in.names_resolved };
+	out[n++] = (struct report_counter){ "names_unresolved", r->in.names_unresolved };
+	out[n++] = (struct report_counter){ "names_truncated", r->in.names_truncated };
+	out[n++] = (struct report_counter){ "operations_over_limit", stats_over_limit(r->stats) };
+	out[n++] = (struct report_counter){ "paths_over_limit", paths_over_limit(r->paths) };
+	out[n++] = (struct report_counter){ "processes_not_reported",
+					    procstats_dropped(r->pstats) };
+	out[n++] = (struct report_counter){ "metrics_series_over_limit",
+					    r->series ? series_over_limit(r->series) : 0 };
+	out[n++] = (struct report_counter){ "timeline_events_dropped",
+					    r->timeline ? timeline_dropped(r->timeline) : 0 };
+	out[n++] = (struct report_counter){ "records_malformed",
+					    r->tr ? tracer_short_records(r->tr) : r->short_records };
+	return n;
+}
+
+/* Says once, at the end, what the rings could not hold. */
+static void warn_losses(const uint64_t bpf[ETL_CNT__MAX])
+{
+	if (bpf[ETL_CNT_RINGBUF_FULL] || bpf[ETL_CNT_EVENTS_LOST])
+		diag("%llu operation records and %llu process events were lost because the ring "
+		     "buffers were full (counted in the report): raise --ringbuf-mb",
+		     (unsigned long long)bpf[ETL_CNT_RINGBUF_FULL],
+		     (unsigned long long)bpf[ETL_CNT_EVENTS_LOST]);
 }
 
 /* Ends the trace: nothing more runs in BPF, what is still open is taken as
- * unfinished, every record is read; then the report. */
-static int finish(struct trace *t)
+ * unfinished, every record is read; then the reports. */
+static int finish(struct run *r)
 {
-	struct report_counter counters[NCOUNTERS];
 	uint64_t bpf[ETL_CNT__MAX];
-	pid_t pids[OPTIONS_MAX_PIDS];
-	struct report_input in = {
-		.pids = pids,
-		.npids = (size_t)t->ntargets,
-		.counters = counters,
-		.th = t->o->set.th,
-	};
 	int err;
 
-	t->fw.finishing = true;
-	tracer_detach_probes(t->tr);
-	err = tracer_open_frames(t->tr, true);
-	tracer_detach_hooks(t->tr);
-	err = drain(t) ?: err;
-	t->end_ns = now_ns();
+	r->fw.finishing = true;
+	tracer_detach_probes(r->tr);
+	err = tracer_open_frames(r->tr, true);
+	tracer_detach_hooks(r->tr);
+	err = run_drain(r) ?: err;
+	r->end_ns = run_now_ns();
 	if (err < 0) {
 		diag("cannot read the operations still open: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
 	}
-	err = tracer_counters(t->tr, bpf);
+	err = tracer_counters(r->tr, bpf);
 	if (err) {
 		diag("cannot read the BPF counters: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
 	}
-	counters_of(t, bpf, counters, &in.ncounters);
 	/* Nothing stays loaded while the report is written. */
-	tracer_close(t->tr);
-	t->tr = NULL;
+	r->short_records = tracer_short_records(r->tr);
+	tracer_close(r->tr);
+	r->tr = NULL;
+	http_stop(r->http);
+	r->http = NULL;
+	warn_losses(bpf);
 	/* A command with no markers at its start, run in case it loaded a
 	 * marker library later (a Python job importing etltrace), that never
 	 * did: no report. */
-	if (t->cmd_spawned && !t->at.marked_seen && !bpf[ETL_CNT_STARTS] && !bpf[ETL_CNT_ENDS]) {
-		attach_no_markers(t->cmd.pid, t->searched, true);
+	if (r->cmd_spawned && !r->at.marked_seen && !bpf[ETL_CNT_STARTS] && !bpf[ETL_CNT_ENDS]) {
+		attach_no_markers(r->cmd.pid, r->searched, true);
 		return ETL_EXIT_NO_MARKERS;
 	}
-	if (t->stats_err) {
+	if (r->stats_err || procstats_error(r->pstats)) {
 		diag("out of memory while aggregating operations");
 		return ETL_EXIT_FAILURE;
 	}
-	for (int i = 0; i < t->ntargets; i++)
-		pids[i] = t->targets[i];
-	in.stats = t->stats;
-	in.wall_seconds = (double)(t->end_ns - t->t0_ns) / 1e9;
-	return exit_code(STAGE_OUTPUT, deliver_report(&t->rs, t->o->set.regression_factor, &in,
-						      t->has_base ? &t->base : NULL,
-						      &t->nregressions));
+	return reports_final(r, bpf);
 }
 
 /* -d ended the trace before the command: it runs on, untraced (nothing is
  * attached any more), and etltrace passes INT and TERM on until it ends. */
-static void wait_command(struct trace *t)
+static void wait_command(struct run *r)
 {
 	struct pollfd pfd[2] = {
-		{ .fd = t->pidfds[0], .events = POLLIN },
-		{ .fd = t->sigfd, .events = POLLIN },
+		{ .fd = r->pidfds[0], .events = POLLIN },
+		{ .fd = r->sigfd, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
 
 	while (poll(pfd, 2, -1) >= 0 || errno == EINTR) {
-		if (pfd[1].revents & POLLIN && read(t->sigfd, &si, sizeof(si)) == sizeof(si))
-			kill(t->cmd.pid, (int)si.ssi_signo);
+		if (pfd[1].revents & POLLIN && read(r->sigfd, &si, sizeof(si)) == sizeof(si))
+			kill(r->cmd.pid, (int)si.ssi_signo);
 		if (pfd[0].revents & (POLLIN | POLLHUP))
 			break;
 	}
-	if (waitpid(t->cmd.pid, &t->cmd_status, 0) == t->cmd.pid)
-		t->cmd_reaped = true;
+	if (waitpid(r->cmd.pid, &r->cmd_status, 0) == r->cmd.pid)
+		r->cmd_reaped = true;
 }
 
 /* ENABLE_PROFILING false: the job runs as if etltrace were not there. With
@@ -638,134 +669,217 @@ static int run_unprofiled(const struct options *o)
 	return ETL_EXIT_USAGE;
 }
 
-static void cleanup(struct trace *t)
+static void cleanup(struct run *r)
 {
-	if (t->tr) {
+	if (r->tr) {
 		/* A failed set-up may leave processes stopped at an exec: the
 		 * events still in the rings continue them. */
-		t->fw.finishing = true;
-		tracer_detach_probes(t->tr);
-		tracer_detach_hooks(t->tr);
-		tracer_drain(t->tr);
+		r->fw.finishing = true;
+		tracer_detach_probes(r->tr);
+		tracer_detach_hooks(r->tr);
+		tracer_drain(r->tr);
 	}
-	tracer_close(t->tr);
-	if (t->cmd_spawned) {
-		if (t->cmd.gate_fd >= 0)
-			command_cancel(&t->cmd);
-		command_free(&t->cmd);
+	tracer_close(r->tr);
+	if (r->cmd_spawned) {
+		if (r->cmd.gate_fd >= 0)
+			command_cancel(&r->cmd);
+		command_free(&r->cmd);
 	}
-	loop_free(t->loop);
-	attach_free(&t->at);
-	procs_free(t->procs);
-	objects_free(t->objs);
-	for (int i = 0; i < t->ntargets; i++)
-		if (t->pidfds[i] >= 0)
-			close(t->pidfds[i]);
-	if (t->sigfd >= 0)
-		close(t->sigfd);
-	if (t->log_open)
-		oplog_close(&t->log);
-	perf_ops_free(&t->base);
-	stats_free(t->stats);
-	free(t->searched);
+	reports_close(r);
+	loop_free(r->loop);
+	attach_free(&r->at);
+	procs_free(r->procs);
+	objects_free(r->objs);
+	for (int i = 0; i < r->ntargets; i++)
+		if (r->pidfds[i] >= 0)
+			close(r->pidfds[i]);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	if (r->log_open)
+		oplog_close(&r->log);
+	perf_ops_free(&r->base);
+	stats_free(r->stats);
+	stats_free(r->istats);
+	paths_free(r->paths);
+	procstats_free(r->pstats);
+	series_free(r->series);
+	timeline_free(r->timeline);
+	free(r->searched);
+}
+
+static void paths_sink_of(void *ctx, const struct op_event *ev)
+{
+	paths_sink(((struct run *)ctx)->paths, ev);
+}
+
+/* What each operation feeds. Returns 0 or -ENOMEM. */
+static int open_sinks(struct run *r)
+{
+	const struct options *o = r->o;
+	size_t max_ops = (size_t)o->set.max_operations;
+
+	r->stats = stats_new(max_ops);
+	r->paths = paths_new(max_ops);
+	r->pstats = procstats_new(r->procs, PROCS_REPORTED, max_ops);
+	if (!r->stats || !r->paths || !r->pstats)
+		return -ENOMEM;
+	if (o->interval > 0 && !(r->istats = stats_new(max_ops)))
+		return -ENOMEM;
+	if (o->set.metrics && o->set.metrics_address[0] &&
+	    !(r->series = series_new(max_ops, duration_bounds_ns,
+				     sizeof(duration_bounds_ns) / sizeof(duration_bounds_ns[0]))))
+		return -ENOMEM;
+	if (r->rs.timeline && !(r->timeline = timeline_new(o->timeline_max)))
+		return -ENOMEM;
+	intake_init(&r->in, r->procs);
+	intake_add_sink(&r->in, stats_sink, r);
+	intake_add_sink(&r->in, paths_sink_of, r);
+	intake_add_sink(&r->in, procstats_sink, r->pstats);
+	if (r->series)
+		intake_add_sink(&r->in, series_sink, r->series);
+	if (r->timeline)
+		intake_add_sink(&r->in, timeline_sink, r->timeline);
+	intake_init(&r->snap, r->procs);
+	return intake_add_sink(&r->snap, reports_snapshot_sink, r);
+}
+
+/* -b: every process running these files is traced, from their first probe
+ * on; each must be an ELF file with etl markers. */
+static int open_binaries(struct run *r)
+{
+	for (int i = 0; i < r->o->nbinaries; i++) {
+		const char *path = r->o->binaries[i], *cand[1] = { path };
+		struct object *obj;
+		struct stat st;
+		int err = 0;
+
+		if (stat(path, &st) || !S_ISREG(st.st_mode)) {
+			diag("cannot trace -b %s: %s", path, errno ? strerror(errno) : "not a file");
+			return ETL_EXIT_USAGE;
+		}
+		obj = objects_get(r->objs, st.st_dev, st.st_ino, path, cand, 1, &err);
+		if (!obj) {
+			diag("cannot trace -b %s: %s", path, strerror(-err));
+			return exit_code(STAGE_TARGET, err);
+		}
+		if (obj->read_err || !obj->usdt.n) {
+			diag("cannot trace -b %s: %s", path, obj->read_err ? strerror(-obj->read_err)
+			     : "not an ELF file with etl USDT markers (see README.md)");
+			return ETL_EXIT_NO_MARKERS;
+		}
+		if (!obj->nsites) {
+			diag("no etl USDT markers in -b %s: mark operations with <etl_probe.h> "
+			     "(see README.md)", path);
+			return ETL_EXIT_NO_MARKERS;
+		}
+	}
+	return 0;
 }
 
 /* Everything before the ready line. Returns 0 or an exit code. */
-static int setup(struct trace *t)
+static int setup(struct run *r)
 {
-	const struct options *o = t->o;
+	const struct options *o = r->o;
 	sigset_t ignored;
 	char why[320];
 	int rc, err;
 
-	rc = check_inputs_outputs(t);
+	rc = check_inputs_outputs(r);
 	if (rc)
 		return rc;
-	err = preflight_privileges(why, sizeof(why)) ?: preflight_kernel(&t->kf, why, sizeof(why));
+	err = preflight_privileges(why, sizeof(why)) ?: preflight_kernel(&r->kf, why, sizeof(why));
 	if (err) {
 		diag("%s", why);
 		return exit_code(STAGE_KERNEL, err);
 	}
-	t->stats = stats_new((size_t)o->set.max_operations);
-	t->objs = objects_new();
-	t->procs = procs_new();
-	if (!t->stats || !t->objs || !t->procs) {
+	r->objs = objects_new();
+	r->procs = procs_new();
+	if (!r->objs || !r->procs || open_sinks(r) || (err = loop_new(&r->loop))) {
 		diag("out of memory");
 		return ETL_EXIT_FAILURE;
 	}
-	intake_init(&t->in, t->procs);
-	intake_add_sink(&t->in, stats_sink, t);
-	err = setup_signals(t);
+	err = setup_signals(r);
 	if (err) {
 		diag("cannot set up signal handling: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
 	}
 	if (o->cmd) {
 		sigemptyset(&ignored);
-		err = command_spawn(o->cmd, &t->orig_mask, &ignored, &t->cmd);
+		err = command_spawn(o->cmd, &r->orig_mask, &ignored, &r->cmd);
 		if (err) {
 			diag("cannot run %s: %s", o->cmd[0], strerror(-err));
 			return ETL_EXIT_USAGE;
 		}
-		t->cmd_spawned = true;
-		err = add_target(t, t->cmd.pid);
+		r->cmd_spawned = true;
+		err = add_target(r, r->cmd.pid);
 		if (err) {
 			diag("cannot watch %s: %s", o->cmd[0], strerror(-err));
 			return ETL_EXIT_FAILURE;
 		}
+	} else if (o->nbinaries) {
+		rc = open_binaries(r);
+		if (rc)
+			return rc;
 	} else {
-		rc = check_pids(t);
+		rc = check_pids(r);
 		if (rc)
 			return rc;
 	}
 	/* A reader of our stdout or log going away must not kill the trace:
 	 * writes then fail with EPIPE. The command restores the default. */
 	signal(SIGPIPE, SIG_IGN);
-	return open_log(t) ?: open_tracer(t) ?: attach_targets(t);
+	return open_log(r) ?: open_tracer(r) ?: attach_targets(r) ?: reports_open(r);
 }
 
 int trace_run(const struct options *o)
 {
-	struct trace t = { .o = o, .rs = o->report, .sigfd = -1 };
+	struct run r = { .o = o, .rs = o->report, .sigfd = -1 };
 	struct target_watch w[OPTIONS_MAX_PIDS];
 	int rc, err;
 
 	if (!o->set.profiling)
 		return run_unprofiled(o);
-	t.rs.stdout_closed = out_guard_stdio();
-	rc = setup(&t);
+	r.rs.stdout_closed = out_guard_stdio();
+	rc = setup(&r);
 	if (rc)
 		goto cleanup;
-	err = watch(&t, w);
+	err = watch(&r, w);
 	if (err) {
 		diag("cannot set up the run loop: %s", strerror(-err));
 		rc = ETL_EXIT_FAILURE;
 		goto cleanup;
 	}
-	t.t0_ns = now_ns();
-	print_ready(&t);
-	if (t.cmd_spawned)
-		kill(t.cmd.pid, SIGCONT);
-	err = loop_run(t.loop);
+	r.t0_ns = r.interval_t0 = run_now_ns();
+	r.t0_unix = (double)time(NULL);
+	{
+		struct timespec now;
+
+		if (!clock_gettime(CLOCK_REALTIME, &now))
+			r.t0_unix = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	}
+	print_ready(&r);
+	if (r.cmd_spawned)
+		kill(r.cmd.pid, SIGCONT);
+	err = loop_run(r.loop);
 	if (err < 0) {
 		diag("the trace stopped: %s", strerror(-err));
 		rc = ETL_EXIT_FAILURE;
 		goto cleanup;
 	}
-	rc = finish(&t);
-	if (t.cmd_spawned && !t.cmd_reaped)
-		wait_command(&t);
-	if (!rc && t.log_open && t.log.error)
+	rc = finish(&r);
+	if (r.cmd_spawned && !r.cmd_reaped)
+		wait_command(&r);
+	if (!rc && r.log_open && r.log.error)
 		rc = ETL_EXIT_OUTPUT;
-	if (!rc && t.cmd_spawned && t.cmd_reaped)
-		rc = command_exit_code(t.cmd_status);
-	if (!rc && t.nregressions)
+	if (!rc && r.cmd_spawned && r.cmd_reaped)
+		rc = command_exit_code(r.cmd_status);
+	if (!rc && r.nregressions)
 		rc = ETL_EXIT_REGRESSION;
 cleanup:
-	if (rc && t.cmd_spawned && !t.cmd_reaped && t.cmd.gate_fd < 0) {
-		kill(t.cmd.pid, SIGKILL);
-		waitpid(t.cmd.pid, NULL, 0);
+	if (rc && r.cmd_spawned && !r.cmd_reaped && r.cmd.gate_fd < 0) {
+		kill(r.cmd.pid, SIGKILL);
+		waitpid(r.cmd.pid, NULL, 0);
 	}
-	cleanup(&t);
+	cleanup(&r);
 	return rc;
 }

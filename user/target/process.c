@@ -67,14 +67,19 @@ cleanup:
 
 void process_init(struct process *p, pid_t pid, uint64_t start_ns)
 {
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->start_ns = start_ns;
+	process_read_comm(p);
+}
+
+void process_read_comm(struct process *p)
+{
 	char path[64];
 	ssize_t n = -1;
 	int fd;
 
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	p->start_ns = start_ns;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)p->pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, p->comm, sizeof(p->comm) - 1);

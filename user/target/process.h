@@ -53,6 +53,9 @@ int process_check(pid_t pid);
 /* Initialises p for pid (its command name read from /proc). */
 void process_init(struct process *p, pid_t pid, uint64_t start_ns);
 
+/* Re-reads p's command name from /proc (it changes at exec). */
+void process_read_comm(struct process *p);
+
 /* Re-reads /proc/PID/maps into the current image: every file mapping,
  * each with its object from objs (read on first sight). Calls added(ctx,
  * obj) for each marked object the image did not map before. Returns 0 or

@@ -239,3 +239,43 @@ char *name_fit_width(const char *s, size_t max_cols)
 	strcpy(out + len, max_cols >= 3 ? "..." : "");
 	return out;
 }
+
+char *name_fit_middle(const char *s, size_t max_cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t total, head_cols, tail_cols, head = 0, tail, width = 0, cols;
+	char *out;
+
+	if (!s)
+		return NULL;
+	total = name_display_width(s);
+	if (total <= max_cols)
+		return strdup(s);
+	if (max_cols < 5)
+		return name_fit_width(s, max_cols);
+	tail_cols = (max_cols - 3) / 2;
+	head_cols = max_cols - 3 - tail_cols;
+	while (p[head]) {
+		size_t n = unit_next(p + head, &cols);
+
+		if (width + cols > head_cols)
+			break;
+		width += cols;
+		head += n;
+	}
+	/* The tail: the shortest suffix, unit by unit from the start of the
+	 * rest, whose width is at most tail_cols. */
+	tail = head;
+	width = total - width;
+	while (p[tail] && width > tail_cols) {
+		tail += unit_next(p + tail, &cols);
+		width -= cols;
+	}
+	out = malloc(head + 3 + strlen(s + tail) + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, s, head);
+	memcpy(out + head, "...", 3);
+	strcpy(out + head + 3, s + tail);
+	return out;
+}

@@ -42,4 +42,12 @@ size_t name_display_width(const char *s);
  * escapes "\\" and "\xNN" are never split. NULL if `s` is NULL or on ENOMEM. */
 char *name_fit_width(const char *s, size_t max_cols);
 
+/* Returns a malloc'd copy of `s` (a string from name_for_terminal) that takes
+ * at most `max_cols` columns: `s` itself if it fits, else its start and its
+ * end around "..." (the start getting the extra column), so that names that
+ * differ only at their end stay apart. For max_cols < 5, name_fit_width.
+ * Code points and escapes are never split. NULL if `s` is NULL or on
+ * ENOMEM. */
+char *name_fit_middle(const char *s, size_t max_cols);
+
 #endif /* ETLTRACE_NAMES_H */

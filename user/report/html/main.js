@@ -56,7 +56,7 @@
   }
   show(report);
   section("comparison", () => ET.compare.render(report));
-  section("operation tree", () => ET.tree.render(report.tree));
+  section("operation tree", () => ET.tree.render(ET.nestTree(report.tree)));
   section("timeline", () => ET.timeline.render(timeline));
   document.documentElement.setAttribute("data-render-ms", String(Math.round(performance.now() - started)));
   document.documentElement.setAttribute("data-ready", ET.errors.length ? "error" : "1");

@@ -198,3 +198,18 @@ ET.fit = function (text, px) {
   if (n <= 1) return "";
   return text.length <= n ? text : text.slice(0, n - 1) + "…";
 };
+
+/* The report's tree is a flat list, depth first, each node naming its
+ * parent's index (-1 for a root); the charts want each node with its
+ * children. A list already nested (children arrays) is returned as is. */
+ET.nestTree = function (list) {
+  if (!Array.isArray(list)) return [];
+  if (list.some((n) => n && Array.isArray(n.children))) return list;
+  const nodes = list.map((n) => Object.assign({}, n, { children: [] }));
+  const roots = [];
+  nodes.forEach((n) => {
+    const p = Number.isInteger(n.parent) && n.parent >= 0 && n.parent < nodes.length ? nodes[n.parent] : null;
+    (p && p !== n ? p.children : roots).push(n);
+  });
+  return roots;
+};

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/* procstats.c - statistics per process, see procstats.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect/procstats.h"
+
+struct procstats {
+	struct procs *procs;
+	size_t max, max_ops;
+	struct proc_entry *v; /* in the order first seen */
+	size_t n;
+	size_t last;          /* the entry of the previous sample */
+	uint64_t dropped;
+	uint64_t unreported;  /* samples of processes with no room */
+	int error;
+};
+
+struct procstats *procstats_new(struct procs *procs, size_t max_procs, size_t max_operations)
+{
+	struct procstats *ps = calloc(1, sizeof(*ps));
+
+	if (!ps)
+		return NULL;
+	ps->procs = procs;
+	ps->max = max_procs ? max_procs : 1;
+	ps->max_ops = max_operations;
+	ps->v = calloc(ps->max, sizeof(*ps->v));
+	if (!ps->v) {
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+void procstats_free(struct procstats *ps)
+{
+	if (!ps)
+		return;
+	for (size_t i = 0; i < ps->n; i++)
+		stats_free(ps->v[i].stats);
+	free(ps->v);
+	free(ps);
+}
+
+bool procstats_exited(const struct procstats *ps, const struct proc_entry *e)
+{
+	const struct process *p = procs_find(ps->procs, e->pid, e->start_ns);
+
+	return !p || p->exited || p->start_ns != e->start_ns;
+}
+
+/* Makes room by giving up the earliest exited process; false if none. */
+static bool evict(struct procstats *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		if (!procstats_exited(ps, &ps->v[i]))
+			continue;
+		stats_free(ps->v[i].stats);
+		memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(*ps->v));
+		ps->n--;
+		ps->dropped++;
+		return true;
+	}
+	return false;
+}
+
+/* The entry of the event's process, added if new; NULL if there is no
+ * room (all kept processes live) or no memory. */
+static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *ev)
+{
+	uint64_t start = ev->proc ? ev->proc->start_ns : 0;
+	struct proc_entry *e;
+
+	if (ps->last < ps->n && ps->v[ps->last].pid == (pid_t)ev->tgid &&
+	    ps->v[ps->last].start_ns == start)
+		return &ps->v[ps->last];
+	for (size_t i = ps->n; i-- > 0;)
+		if (ps->v[i].pid == (pid_t)ev->tgid && ps->v[i].start_ns == start) {
+			ps->last = i;
+			return &ps->v[i];
+		}
+	if (ps->n == ps->max && !evict(ps)) {
+		ps->unreported++;
+		return NULL;
+	}
+	e = &ps->v[ps->n];
+	memset(e, 0, sizeof(*e));
+	e->pid = (pid_t)ev->tgid;
+	e->start_ns = start;
+	e->stats = stats_new(ps->max_ops);
+	if (!e->stats) {
+		ps->error = -ENOMEM;
+		return NULL;
+	}
+	ps->last = ps->n++;
+	return e;
+}
+
+void procstats_sink(void *ctx, const struct op_event *ev)
+{
+	struct procstats *ps = ctx;
+	struct proc_entry *e = entry_of(ps, ev);
+	int err;
+
+	if (!e)
+		return;
+	if (ev->proc)
+		memcpy(e->comm, ev->proc->comm, sizeof(e->comm));
+	err = stats_add(e->stats, ev->name, ev->s);
+	if (err && !ps->error)
+		ps->error = err;
+}
+
+size_t procstats_count(const struct procstats *ps)
+{
+	return ps->n;
+}
+
+const struct proc_entry *procstats_at(const struct procstats *ps, size_t i)
+{
+	return i < ps->n ? &ps->v[i] : NULL;
+}
+
+uint64_t procstats_dropped(const struct procstats *ps)
+{
+	return ps->dropped + ps->unreported;
+}
+
+int procstats_error(const struct procstats *ps)
+{
+	return ps->error;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procstats.h - statistics per traced process, for the report's section
+ * per process (pid and command name): every process that ran an operation,
+ * exited ones included, up to a cap; past it, the earliest exited process
+ * gives up its place (its operations stay in the aggregate), counted.
+ */
+#ifndef ETLTRACE_PROCSTATS_H
+#define ETLTRACE_PROCSTATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "collect/intake.h"
+#include "collect/stats.h"
+#include "target/procs.h"
+
+struct proc_entry {
+	pid_t pid;
+	uint64_t start_ns;         /* with pid, the process (see struct process) */
+	char comm[ETL_COMM_LEN];   /* its command name when last seen */
+	struct stats *stats;
+};
+
+struct procstats;
+
+/* Keeps up to max_procs processes, each with up to max_operations names.
+ * procs (which outlives it) says which have exited. NULL on ENOMEM. */
+struct procstats *procstats_new(struct procs *procs, size_t max_procs, size_t max_operations);
+void procstats_free(struct procstats *ps);
+
+/* intake_sink_fn: adds the sample to its process's statistics. ctx is a
+ * struct procstats. */
+void procstats_sink(void *ctx, const struct op_event *ev);
+
+/* The processes kept, in the order they first ran an operation. */
+size_t procstats_count(const struct procstats *ps);
+const struct proc_entry *procstats_at(const struct procstats *ps, size_t i);
+
+/* Whether the process of e has exited. */
+bool procstats_exited(const struct procstats *ps, const struct proc_entry *e);
+
+/* Processes whose section was given up, plus samples of processes that
+ * found no room while every kept one was alive (their operations stay in
+ * the aggregate). */
+uint64_t procstats_dropped(const struct procstats *ps);
+
+/* The first allocation failure (-ENOMEM), or 0. */
+int procstats_error(const struct procstats *ps);
+
+#endif /* ETLTRACE_PROCSTATS_H */

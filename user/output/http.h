@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.h - the metrics endpoint (--metrics): an HTTP server (libmicrohttpd)
+ * run by the trace's loop, with no thread of its own, so pages are made
+ * from the statistics as they are, with no lock, and a slow or hung client
+ * never holds the loop (sockets are non-blocking; idle connections time
+ * out). Only GET and HEAD of the paths the page function knows are served.
+ */
+#ifndef ETLTRACE_HTTP_H
+#define ETLTRACE_HTTP_H
+
+#include <stddef.h>
+
+#include "run/loop.h"
+
+/* Makes the page at path: a malloc'd body, its length and content type.
+ * Returns 200, or 404 (then nothing is allocated), or -ENOMEM. */
+typedef int (*http_page_fn)(void *ctx, const char *path, char **body, size_t *len,
+			    const char **content_type);
+
+struct http_server;
+
+/* Parses "PORT", "ADDR:PORT" or "[ADDR6]:PORT" (numeric; PORT alone
+ * listens on 127.0.0.1). Returns 0 or -EINVAL. */
+int http_parse_address(const char *spec, char *host, size_t hostlen, unsigned int *port);
+
+/* Listens on spec and serves pages from fn through loop. Returns 0, or a
+ * negative errno after printing one line (-EADDRINUSE: the port is taken,
+ * -EADDRNOTAVAIL: not an address of this machine, -EINVAL: bad spec). */
+int http_start(const char *spec, http_page_fn fn, void *ctx, struct loop *loop,
+	       struct http_server **out);
+
+/* Stops serving and frees h (NULL is allowed). */
+void http_stop(struct http_server *h);
+
+#endif /* ETLTRACE_HTTP_H */
