@@ -226,8 +226,10 @@ static int size_rings(struct tracer *tr, uint32_t total)
 	tr->ring_bytes = total;
 	while (tr->ring_bytes > (64u << 10) && tr->ring_bytes / 2 * (uint32_t)ncpu >= total)
 		tr->ring_bytes /= 2;
-	/* Wake the loader early when a quarter of a ring is unread. */
-	tr->skel->rodata->wakeup_bytes = tr->ring_bytes / 4;
+	/* Wake the loader when a sixteenth of a ring is unread: early enough
+	 * that a burst on a busy machine does not fill the rest before the
+	 * loader is scheduled, rare enough that wakeups cost nothing. */
+	tr->skel->rodata->wakeup_bytes = tr->ring_bytes / 16;
 	tr->ring_fds = calloc(tr->nrings, sizeof(*tr->ring_fds));
 	if (!tr->ring_fds)
 		return -ENOMEM;
