@@ -402,8 +402,11 @@ static __always_inline __u64 path_of(const struct etl_frame *f, __u64 parent)
 }
 
 /* op_start of `name`. by_addr: the site declared the name immutable (a
- * string literal): user space reads it once per address, BPF not at all. */
-static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool by_addr)
+ * string literal): user space reads it once per address, BPF not at all.
+ * label: `name` is a --probe pair's number (also by address). pair: the
+ * --probe pair of the site, 0 for etl's. */
+static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool by_addr,
+				    bool label, __u32 pair)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
@@ -424,8 +427,10 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	}
 	f = &s->f[d];
 	f->name_addr = (__u64)name;
-	if (by_addr) {
-		f->flags = ETL_REC_F_NAME_BY_ADDR;
+	f->pair = pair;
+	if (by_addr || label) {
+		f->flags = label ? ETL_REC_F_NAME_BY_ADDR | ETL_REC_F_NAME_LABEL
+				 : ETL_REC_F_NAME_BY_ADDR;
 		f->name_len = 0;
 		f->name[0] = '\0';
 	} else {
@@ -604,9 +609,28 @@ static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u
 	return peak;
 }
 
-/* op_end of `name` at time now, with an optional record count. */
+/* Index of the innermost open frame below top (inclusive) opened by
+ * --probe pair `pair`, or ETL_STACK_MAX. */
+__noinline int match_pair(struct etl_thread_stack *s, __u32 top, __u32 pair)
+{
+	if (!s)
+		return ETL_STACK_MAX;
+	for (__u32 j = 0; j < ETL_STACK_MAX; j++) {
+		__u32 k = (top - j) & (ETL_STACK_MAX - 1);
+
+		if (j > top)
+			break;
+		if (s->f[k].pair == pair)
+			return (int)k;
+	}
+	return ETL_STACK_MAX;
+}
+
+/* op_end of `name` at time now, with an optional record count. pair: the
+ * --probe pair of the site (it closes that pair's innermost operation),
+ * 0 for etl's. */
 static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *name,
-				  bool has_records, long records)
+				  bool has_records, long records, __u32 pair)
 {
 	struct op_end_info e = { .now = now, .has_records = has_records, .records = records };
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -638,7 +662,14 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 	if (d > ETL_STACK_MAX)
 		return 0;
 	i = (d - 1) & (ETL_STACK_MAX - 1);
-	if (s->f[i].name_addr != (__u64)name) {
+	if (pair) {
+		i = (__u32)match_pair(s, i, pair);
+		if (i >= ETL_STACK_MAX) {
+			count(ETL_CNT_NAME_MISMATCH);
+			return 0;
+		}
+		count_n(ETL_CNT_ABANDONED, d - 1 - i);
+	} else if (s->f[i].name_addr != (__u64)name || s->f[i].pair) {
 		i = (__u32)match_slow(s, i, (__u64)name);
 		if (i >= ETL_STACK_MAX) {
 			count(ETL_CNT_NAME_MISMATCH);
@@ -831,15 +862,15 @@ int open_frames(struct bpf_iter__task *ctx)
 #define ETL_REG_PROGS(reg, r64, r32, r16, r8)                                         \
 	SEC("uprobe") int op_start_##reg(struct pt_regs *ctx)                         \
 	{                                                                             \
-		return do_start(ctx, (const char *)ctx->reg, false);                  \
+		return do_start(ctx, (const char *)ctx->reg, false, false, 0);        \
 	}                                                                             \
 	SEC("uprobe") int op_start_lit_##reg(struct pt_regs *ctx)                     \
 	{                                                                             \
-		return do_start(ctx, (const char *)ctx->reg, true);                   \
+		return do_start(ctx, (const char *)ctx->reg, true, false, 0);         \
 	}                                                                             \
 	SEC("uprobe") int op_end_##reg(struct pt_regs *ctx)                           \
 	{                                                                             \
-		return do_end(ctx, bpf_ktime_get_ns(), (const char *)ctx->reg, false, 0); \
+		return do_end(ctx, bpf_ktime_get_ns(), (const char *)ctx->reg, false, 0, 0); \
 	}
 ETL_REGS(ETL_REG_PROGS)
 
@@ -855,7 +886,8 @@ int op_start_any(struct pt_regs *ctx)
 		return 0;
 	if (site_arg(ctx, sp, 1, &flags))
 		flags = 0;
-	return do_start(ctx, name, flags & ETL_START_F_LITERAL);
+	return do_start(ctx, name, flags & ETL_START_F_LITERAL, flags & ETL_START_F_LABEL,
+			sp->pair);
 }
 
 SEC("uprobe")
@@ -870,7 +902,7 @@ int op_end_any(struct pt_regs *ctx)
 	if (!sp)
 		return 0;
 	has = site_arg(ctx, sp, 1, &records) == 0;
-	return do_end(ctx, now, name, has, (long)records);
+	return do_end(ctx, now, name, has, (long)records, sp->pair);
 }
 
 /* Context switch: charges the outgoing task's slice to its on-CPU total if

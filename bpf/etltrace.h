@@ -75,7 +75,8 @@ struct etl_usdt_arg {
 struct etl_usdt_spec {
 	struct etl_usdt_arg arg[ETL_USDT_ARGS];
 	__u32 nargs;    /* arguments the site passes (may exceed ETL_USDT_ARGS) */
-	__u32 pad;
+	__u32 pair;     /* a --probe pair (1...): its end closes the innermost open
+			 * operation of the same pair, whatever the name; 0: etl */
 };
 
 enum etl_rec_kind {
@@ -98,12 +99,18 @@ enum etl_rec_flags {
 	/* The site declared its name immutable (a string literal): BPF did not
 	 * read it; user space resolves name_addr once per address. */
 	ETL_REC_F_NAME_BY_ADDR = 1u << 4,
+	/* A --probe pair named by a fixed label: name_addr is the pair's
+	 * number, and user space names it. */
+	ETL_REC_F_NAME_LABEL = 1u << 5,
 };
 
 /* op_start's optional second argument: flags. */
 enum etl_start_flags {
 	/* The name is a string literal: its bytes never change. */
 	ETL_START_F_LITERAL = 1u << 0,
+	/* Set by the loader for --probe pairs with a fixed label: the name
+	 * argument is the pair's number (a constant), nothing to read. */
+	ETL_START_F_LABEL = 1u << 1,
 };
 
 /*
@@ -181,7 +188,9 @@ struct etl_frame {
 	__u64 rchar;
 	__u64 wchar;
 	__u32 name_len;
-	__u32 flags; /* ETL_REC_F_NAME_UNREAD / _TRUNC / _BY_ADDR */
+	__u32 flags; /* ETL_REC_F_NAME_UNREAD / _TRUNC / _BY_ADDR / _LABEL */
+	__u32 pair;  /* the --probe pair that opened it, 0 for etl */
+	__u32 pad;
 	char name[ETL_NAME_MAX];
 };
 

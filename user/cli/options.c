@@ -55,6 +55,9 @@ static const char doc[] =
 	"                                   the tree in text, a timeline, an HTML page\n"
 	"  etltrace --format folded -- ./etl_job | flamegraph > flame.svg\n"
 	"                                   a flame graph (inferno's flamegraph)\n"
+	"  etltrace -b /usr/lib/postgresql/15/bin/postgres \\\n"
+	"           --probe postgresql:query__start:query__done:arg1\n"
+	"                                   every query of a PostgreSQL server, by text\n"
 	"  etltrace compare base.json current.json\n"
 	"                                   compare two saved JSON reports (no tracing)\n"
 	"\n" EXIT_STATUS_DOC;
@@ -85,6 +88,7 @@ enum {
 	OPT_TIMELINE,
 	OPT_TIMELINE_MAX,
 	OPT_HTML,
+	OPT_PROBE,
 	OPT_RINGBUF,
 	OPT_CONFIG,
 	OPT_LOG,
@@ -121,6 +125,10 @@ static const struct argp_option opts[] = {
 	{ "timeline-max-events", OPT_TIMELINE_MAX, "N", 0,
 	  "Keep at most N operations in the timeline (default 1000000); more are counted", 0 },
 	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page", 0 },
+	{ "probe", OPT_PROBE, "PROVIDER:START:END[:NAME]", 0,
+	  "Also trace the program's own USDT probes START..END as operations (END may be "
+	  "END1,END2; NAME: argN names them by string argument N of START, else a label, "
+	  "START by default; repeatable, up to 16)", 0 },
 	{ "config", OPT_CONFIG, "FILE", 0, "Read settings from FILE's MONITORING object (below)", 0 },
 	{ "log", OPT_LOG, "FILE", OPTION_ARG_OPTIONAL,
 	  "Log each operation as it ends (INFO:etl.profiler:NAME: 2.34s, Memory: +15.2MB) "
@@ -369,6 +377,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_HTML:
 		file_arg(state, "--html", arg, &o->report.html);
 		break;
+	case OPT_PROBE: {
+		char why[256];
+
+		if (pairs_parse(&o->pairs, arg, why, sizeof(why)))
+			argp_failure(state, ETL_EXIT_USAGE, 0, "%s", why);
+		break;
+	}
 	case OPT_RINGBUF:
 		if (parse_double(arg, 1, 1024, &v) || v != (unsigned int)v ||
 		    ((unsigned int)v & ((unsigned int)v - 1)))

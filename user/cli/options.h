@@ -11,6 +11,7 @@
 #include "cli/config.h"
 #include "cli/exitcode.h"
 #include "output/deliver.h"
+#include "usdt/pairs.h"
 
 enum run_mode {
 	MODE_TRACE,   /* etltrace [OPTION...] -p PID... | -- CMD */
@@ -43,6 +44,7 @@ struct options {
 	bool children;         /* trace what traced processes fork (--no-children) */
 	unsigned int ringbuf_mb;
 	size_t timeline_max;   /* --timeline-max-events */
+	struct probe_pairs pairs; /* --probe */
 };
 
 /* Fills `o` from argv, then from the --config file for the settings no

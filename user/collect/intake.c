@@ -31,6 +31,12 @@ static void name_of(struct intake *in, const struct etl_op_record *r, struct pro
 	bool by_addr = r->flags & ETL_REC_F_NAME_BY_ADDR, cut = r->flags & ETL_REC_F_NAME_TRUNC;
 	int n = -ENOENT;
 
+	if (r->flags & ETL_REC_F_NAME_LABEL) {
+		const char *label = pairs_label(in->pairs, (unsigned int)r->name_addr);
+
+		snprintf(buf, ETL_NAME_MAX, "%s", label ? label : "[unknown --probe pair]");
+		return;
+	}
 	if (!(r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR))) {
 		/* BPF terminates the name; copy bounded all the same. */
 		memcpy(buf, r->name, ETL_NAME_MAX);

@@ -14,6 +14,7 @@
 #include "collect/stats.h"
 #include "etltrace.h"
 #include "target/procs.h"
+#include "usdt/pairs.h"
 
 /* One operation as the sinks see it. */
 struct op_event {
@@ -32,6 +33,7 @@ typedef void (*intake_sink_fn)(void *ctx, const struct op_event *ev);
 
 struct intake {
 	struct procs *procs;            /* not owned; names are read from them */
+	const struct probe_pairs *pairs; /* not owned; --probe labels, or NULL */
 	struct {
 		intake_sink_fn fn;
 		void *ctx;

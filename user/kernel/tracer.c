@@ -100,8 +100,8 @@ static int site_reg(const struct etl_site *site)
 	const struct etl_usdt_spec *sp = &site->spec;
 	const struct etl_usdt_arg *name = &sp->arg[0], *extra = &sp->arg[1];
 
-	if (name->kind != ETL_ARG_REG || name->shift)
-		return -1;
+	if (name->kind != ETL_ARG_REG || name->shift || sp->pair)
+		return -1; /* --probe pairs carry their pair: the generic programs */
 	if (site->is_end ? sp->nargs != 1 /* a record count is read through the spec */
 			 : sp->nargs > 2 || (sp->nargs == 2 && extra->kind != ETL_ARG_CONST))
 		return -1; /* a start's flags must be a constant to be known here */

@@ -288,6 +288,30 @@ static int add_target(struct run *r, pid_t pid)
 	return r->pidfds[r->ntargets++] < 0 ? -errno : 0;
 }
 
+/* Says, and returns nonzero, when a --probe pair is not in what p maps,
+ * listing the probes it has. */
+static int check_pairs(const struct run *r, const struct process *p)
+{
+	const struct probe_pairs *pairs = &r->o->pairs;
+
+	for (int i = 0; i < pairs->n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < p->img.nmaps && !found; k++)
+			found = p->img.maps[k].obj && pairs_found(pairs, i, &p->img.maps[k].obj->usdt);
+		if (!found) {
+			char *have = attach_probes_listed(p);
+
+			diag("no probe %s:%s with an end %s in process %d; its USDT probes: %s",
+			     pairs->v[i].provider, pairs->v[i].start, pairs->v[i].end[0], (int)p->pid,
+			     have && *have ? have : "(none)");
+			free(have);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* -p: each pid a live user process, given once, with etl markers. */
 static int check_pids(struct run *r)
 {
@@ -330,6 +354,8 @@ static int check_pids(struct run *r)
 			free(searched);
 			return ETL_EXIT_NO_MARKERS;
 		}
+		if (check_pairs(r, p))
+			return ETL_EXIT_NO_MARKERS;
 	}
 	return 0;
 }
@@ -732,6 +758,7 @@ static int open_sinks(struct run *r)
 	if (r->rs.timeline && !(r->timeline = timeline_new(o->timeline_max)))
 		return -ENOMEM;
 	intake_init(&r->in, r->procs);
+	r->in.pairs = &o->pairs;
 	intake_add_sink(&r->in, stats_sink, r);
 	intake_add_sink(&r->in, paths_sink_of, r);
 	intake_add_sink(&r->in, procstats_sink, r->pstats);
@@ -740,6 +767,7 @@ static int open_sinks(struct run *r)
 	if (r->timeline)
 		intake_add_sink(&r->in, timeline_sink, r->timeline);
 	intake_init(&r->snap, r->procs);
+	r->snap.pairs = &o->pairs;
 	return intake_add_sink(&r->snap, reports_snapshot_sink, r);
 }
 
@@ -792,7 +820,7 @@ static int setup(struct run *r)
 		diag("%s", why);
 		return exit_code(STAGE_KERNEL, err);
 	}
-	r->objs = objects_new();
+	r->objs = objects_new(&o->pairs);
 	r->procs = procs_new();
 	if (!r->objs || !r->procs || open_sinks(r) || (err = loop_new(&r->loop))) {
 		diag("out of memory");

@@ -114,6 +114,54 @@ char *attach_searched(const struct process *p)
 	return list;
 }
 
+/* Whether provider:name is among the first n notes of the image already. */
+static bool listed_before(const struct process *p, size_t map, size_t note)
+{
+	const struct usdt_note *x = &p->img.maps[map].obj->usdt.notes[note];
+
+	for (size_t i = 0; i <= map; i++) {
+		const struct object *o = p->img.maps[i].obj;
+
+		for (size_t k = 0; o && k < o->usdt.n && (i < map || k < note); k++)
+			if (!strcmp(o->usdt.notes[k].provider, x->provider) &&
+			    !strcmp(o->usdt.notes[k].name, x->name))
+				return true;
+	}
+	return false;
+}
+
+char *attach_probes_listed(const struct process *p)
+{
+	char *list = NULL;
+	size_t len = 0, listed = 0;
+	FILE *f = open_memstream(&list, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < p->img.nmaps; i++) {
+		const struct object *o = p->img.maps[i].obj;
+
+		for (size_t k = 0; o && k < o->usdt.n; k++) {
+			char *pr, *nm;
+
+			if (listed_before(p, i, k))
+				continue;
+			if (listed++ == 40) {
+				fputs(", ...", f);
+				goto done;
+			}
+			pr = name_for_terminal(o->usdt.notes[k].provider);
+			nm = name_for_terminal(o->usdt.notes[k].name);
+			fprintf(f, "%s%s:%s", listed > 1 ? ", " : "", pr ? pr : "?", nm ? nm : "?");
+			free(pr);
+			free(nm);
+		}
+	}
+done:
+	fclose(f);
+	return list;
+}
+
 void attach_no_markers(pid_t pid, const char *searched, bool later)
 {
 	diag("no etl USDT markers in process %d; searched: %s%s; mark operations with "

@@ -17,11 +17,16 @@ struct objects {
 		struct node *next;
 		struct object o;
 	} *b[OBJECT_BUCKETS];
+	const struct probe_pairs *pairs;
 };
 
-struct objects *objects_new(void)
+struct objects *objects_new(const struct probe_pairs *pairs)
 {
-	return calloc(1, sizeof(struct objects));
+	struct objects *t = calloc(1, sizeof(struct objects));
+
+	if (t)
+		t->pairs = pairs;
+	return t;
 }
 
 static size_t bucket_of(dev_t dev, ino_t ino)
@@ -47,8 +52,24 @@ static int open_verified(dev_t dev, ino_t ino, const char *const *paths, size_t 
 	return -ENOENT;
 }
 
+/* Adds the sites of --probe pairs to o's. Returns 0 or -ENOMEM. */
+static int add_pairs(struct object *o, const struct probe_pairs *pairs)
+{
+	size_t room = o->usdt.n * (size_t)pairs->n;
+	struct etl_site *v;
+
+	if (!room)
+		return 0;
+	v = realloc(o->sites, (o->nsites + room) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	o->sites = v;
+	pairs_sites_of(pairs, &o->usdt, o->sites, &o->nsites, &o->nbad);
+	return 0;
+}
+
 /* Reads the notes of o from fd; keeps fd when o is marked. */
-static int read_object(struct object *o, int fd)
+static int read_object(struct object *o, int fd, const struct probe_pairs *pairs)
 {
 	int err = elf_usdt_read(fd, &o->usdt);
 
@@ -56,10 +77,12 @@ static int read_object(struct object *o, int fd)
 		err = 0; /* not ELF: no sites */
 	if (!err)
 		err = etl_sites_of(&o->usdt, &o->sites, &o->nsites, &o->nbad);
+	if (!err && pairs)
+		err = add_pairs(o, pairs);
 	o->has_entry = o->usdt.has_entry;
 	o->entry_offset = o->usdt.entry_offset;
 	if (err || !o->nsites) {
-		elf_usdt_free(&o->usdt);
+		/* The notes stay for saying what an object has (--probe). */
 		close(fd);
 		return err;
 	}
@@ -101,7 +124,7 @@ struct object *objects_get(struct objects *t, dev_t dev, ino_t ino, const char *
 	n->o.dev = dev;
 	n->o.ino = ino;
 	n->o.fd = -1;
-	n->o.read_err = read_object(&n->o, fd);
+	n->o.read_err = read_object(&n->o, fd, t->pairs);
 	n->next = t->b[b];
 	t->b[b] = n;
 	return &n->o;

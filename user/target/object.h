@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "usdt/notes.h"
+#include "usdt/pairs.h"
 
 struct object {
 	dev_t dev;
@@ -26,7 +27,7 @@ struct object {
 	int fd;                   /* the file as mapped; -1 unless marked */
 	char attach_path[32];     /* "/proc/self/fd/N": where probes attach */
 	int read_err;             /* 0, or why the file could not be read */
-	struct elf_usdt usdt;     /* every USDT note (kept for marked objects) */
+	struct elf_usdt usdt;     /* every USDT note */
 	struct etl_site *sites;   /* its etl sites; NULL when unmarked */
 	size_t nsites;
 	int nstarts, nends, nbad; /* etl sites by kind, and undecodable ones */
@@ -38,7 +39,9 @@ struct object {
 
 struct objects;
 
-struct objects *objects_new(void);
+/* A table whose objects' sites are their etl ones and those of pairs
+ * (--probe; NULL: none), which must outlive it. */
+struct objects *objects_new(const struct probe_pairs *pairs);
 
 /* The object of the file (dev, ino), opened and read on first sight: the
  * candidate paths are tried in order, and one is taken only if what it

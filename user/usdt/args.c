@@ -115,3 +115,23 @@ int usdt_parse_args(const char *args, struct etl_usdt_spec *spec)
 		spec->nargs++;
 	}
 }
+
+int usdt_parse_arg(const char *args, unsigned int n, struct etl_usdt_arg *out,
+		   unsigned int *nargs)
+{
+	const char *p = args;
+	struct etl_usdt_arg a;
+
+	*nargs = 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return *nargs > n ? 0 : -ENOENT;
+		if (parse_one(&p, &a))
+			return -EINVAL;
+		if (*nargs == n)
+			*out = a;
+		(*nargs)++;
+	}
+}

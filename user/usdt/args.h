@@ -16,4 +16,10 @@
  * operand such as sym(%rip), a high-byte register, a bad size). */
 int usdt_parse_args(const char *args, struct etl_usdt_spec *spec);
 
+/* Decodes argument n (0-based) of args into *out, and counts them all in
+ * *nargs. Returns 0, -ENOENT if there are not n + 1 arguments, or -EINVAL
+ * when args cannot be decoded. */
+int usdt_parse_arg(const char *args, unsigned int n, struct etl_usdt_arg *out,
+		   unsigned int *nargs);
+
 #endif /* ETLTRACE_ARGS_H */
