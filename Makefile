@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, trace the demo, print the report
 #   make test       install missing packages, build, run unit and integration tests
 #   make bench      install missing packages, build, measure the cost of tracing
+#   make test-kernels  run KERNEL_TEST on every kernel of KERNELS (others under qemu)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -17,6 +18,7 @@ ARCH      := x86
 DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev
 BENCH_PKGS := bpftrace
+KERNEL_PKGS := qemu-system-x86 busybox-static cpio kmod
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
@@ -36,7 +38,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit integration bench vmlinux clean
+.PHONY: all deps demo test unit integration bench test-kernels vmlinux clean
 
 USER_SRCS  := $(wildcard user/*.c)
 USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
@@ -57,7 +59,8 @@ all: $(OUT)/etltrace $(EXAMPLE_BINS)
 # Installs what is missing (needs root); says what to do otherwise.
 $(OUT)/.deps-%: Makefile
 	$(Q)mkdir -p $(OUT)
-	$(Q)missing=""; for p in $(if $(filter bench,$*),$(DEB_PKGS) $(BENCH_PKGS),$(DEB_PKGS)); do \
+	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) \
+			$(if $(filter kernels,$*),$(KERNEL_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -190,6 +193,37 @@ bench: $(OUT)/.deps-bench
 		--revision "$$(git describe --always --dirty 2>/dev/null || echo unknown)" $(BENCH_ARGS)
 
 -include $(wildcard $(BENCH_OUT)/*.d)
+
+# --- other kernels ----------------------------------------------------------
+# KERNEL_TEST runs on each kernel of KERNELS: "host" is the running kernel (the
+# command runs directly), others (6.1: Debian 12's newest 6.1 package, or a release
+# such as 6.1.0-50-amd64) boot under qemu with tests/kernels/run-in-kernel.
+KERNELS     ?= host 6.1
+KERNEL_TEST ?= sh -c '$(OUT)/etltrace --version && $(OUT)/tests/kernels/bpf_smoke'
+KERNEL_BINS := $(OUT)/etltrace $(OUT)/tests/kernels/bpf_smoke
+
+$(OUT)/tests/kernels/%.bpf.o: tests/kernels/%.bpf.c $(OUT)/.deps-build
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MT $@ -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(OUT)/tests/kernels/%.skel.h: $(OUT)/tests/kernels/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUT)/tests/kernels/bpf_smoke: tests/kernels/bpf_smoke.c $(OUT)/tests/kernels/bpf_smoke.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -I$(OUT)/tests/kernels $< -lbpf -lelf -lz -o $@
+
+test-kernels: $(OUT)/.deps-build $(OUT)/.deps-kernels
+	$(Q)$(MAKE) --no-print-directory $(KERNEL_BINS)
+	$(Q)failed=""; for k in $(KERNELS); do \
+		echo "== kernel $$k"; \
+		if [ "$$k" = host ]; then $(KERNEL_TEST); \
+		else tests/kernels/run-in-kernel --kernel "$$k" -- $(KERNEL_TEST); fi || failed="$$failed $$k"; \
+	done; \
+	[ -z "$$failed" ] || { echo "etltrace: test-kernels failed on:$$failed" >&2; exit 1; }
 
 # --- vmlinux.h --------------------------------------------------------------
 vmlinux: $(OUT)/.deps-build
