@@ -6,6 +6,7 @@
 #   make browser    the HTML page in headless Chromium (tests/html/run.py)
 #   make bench      install missing packages, build, measure the cost of tracing
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
+#   make test-kernels  run KERNEL_TEST on every kernel of KERNELS (others under qemu)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   V=1             show full commands
 
@@ -24,6 +25,7 @@ DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
 BENCH_PKGS := bpftrace python3-psutil
 # The HTML report's test loads pages in a real headless browser.
 TEST_PKGS := chromium
+KERNEL_PKGS := qemu-system-x86 busybox-static cpio kmod
 
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror
@@ -44,7 +46,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps demo test unit browser integration bench bench-python vmlinux clean install \
-        uninstall python-test install-test man-test FORCE
+        uninstall python-test install-test man-test test-kernels FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -90,7 +92,8 @@ all: $(OUT)/etltrace $(EXAMPLE_BINS) $(LIBETLPROBE_ALL) $(OUT)/etltrace.8
 # Installs what is missing (needs root); says what to do otherwise.
 $(OUT)/.deps-%: Makefile
 	$(Q)mkdir -p $(OUT)
-	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) $(if $(filter test,$*),$(TEST_PKGS)); do \
+	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) \
+			$(if $(filter test,$*),$(TEST_PKGS)) $(if $(filter kernels,$*),$(KERNEL_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -353,6 +356,37 @@ bench-python: $(OUT)/.deps-bench
 	$(Q)$(PYTHON) bench/python_cost.py
 
 -include $(wildcard $(BENCH_OUT)/*.d)
+
+# --- other kernels ----------------------------------------------------------
+# KERNEL_TEST runs on each kernel of KERNELS: "host" is the running kernel (the
+# command runs directly), others (6.1: Debian 12's newest 6.1 package, or a release
+# such as 6.1.0-50-amd64) boot under qemu with tests/kernels/run-in-kernel.
+KERNELS     ?= host 6.1
+KERNEL_TEST ?= sh -c '$(OUT)/etltrace --version && $(OUT)/tests/kernels/bpf_smoke'
+KERNEL_BINS := $(OUT)/etltrace $(OUT)/tests/kernels/bpf_smoke
+
+$(OUT)/tests/kernels/%.bpf.o: tests/kernels/%.bpf.c $(OUT)/.deps-build
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MT $@ -MF $(@:.o=.d) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(OUT)/tests/kernels/%.skel.h: $(OUT)/tests/kernels/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUT)/tests/kernels/bpf_smoke: tests/kernels/bpf_smoke.c $(OUT)/tests/kernels/bpf_smoke.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -I$(OUT)/tests/kernels $< -lbpf -lelf -lz -o $@
+
+test-kernels: $(OUT)/.deps-build $(OUT)/.deps-kernels
+	$(Q)$(MAKE) --no-print-directory $(KERNEL_BINS)
+	$(Q)failed=""; for k in $(KERNELS); do \
+		echo "== kernel $$k"; \
+		if [ "$$k" = host ]; then $(KERNEL_TEST); \
+		else tests/kernels/run-in-kernel --kernel "$$k" -- $(KERNEL_TEST); fi || failed="$$failed $$k"; \
+	done; \
+	[ -z "$$failed" ] || { echo "etltrace: test-kernels failed on:$$failed" >&2; exit 1; }
 
 # --- vmlinux.h --------------------------------------------------------------
 vmlinux: $(OUT)/.deps-build
