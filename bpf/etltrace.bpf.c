@@ -139,6 +139,15 @@ static __always_inline void count(enum etl_counter idx)
 	count_n(idx, 1);
 }
 
+/* A stack index from i, provably below ETL_STACK_MAX: the barrier keeps
+ * the compiler from dropping the mask where it knows the range, which
+ * older verifiers (6.1) do not, and then refuse the access. */
+static __always_inline __u32 slot(__u32 i)
+{
+	barrier_var(i);
+	return i & (ETL_STACK_MAX - 1);
+}
+
 static __always_inline __u64 max64(__u64 a, __u64 b)
 {
 	return a > b ? a : b;
@@ -154,9 +163,11 @@ struct mm_struct___old {
 	struct mm_rss_stat___old rss_stat;
 } __attribute__((preserve_access_index));
 
-/* Resident set of the process in bytes: file + anon + shmem pages, read
- * with direct loads (mm is a BTF pointer). The per-CPU counters' central
- * value lags by at most the per-CPU batch. */
+/* Resident set of the process in bytes: file + anon + shmem pages. The
+ * per-CPU counters (6.2+) are read with direct loads (mm is a BTF
+ * pointer); their central value lags by at most the per-CPU batch. The
+ * older atomic counters are read through probe reads, which 6.1's verifier
+ * needs (it refuses direct loads of atomic_long_t). */
 static __always_inline __u64 rss_bytes(struct mm_struct *mm)
 {
 	__s64 pages;
@@ -166,9 +177,9 @@ static __always_inline __u64 rss_bytes(struct mm_struct *mm)
 	if (bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat)) {
 		struct mm_struct___old *old = (void *)mm;
 
-		pages = old->rss_stat.count[MM_FILEPAGES].counter +
-			old->rss_stat.count[MM_ANONPAGES].counter +
-			old->rss_stat.count[MM_SHMEMPAGES].counter;
+		pages = BPF_CORE_READ(old, rss_stat.count[MM_FILEPAGES].counter) +
+			BPF_CORE_READ(old, rss_stat.count[MM_ANONPAGES].counter) +
+			BPF_CORE_READ(old, rss_stat.count[MM_SHMEMPAGES].counter);
 	} else {
 		pages = mm->rss_stat[MM_FILEPAGES].count + mm->rss_stat[MM_ANONPAGES].count +
 			mm->rss_stat[MM_SHMEMPAGES].count;
@@ -436,7 +447,7 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	} else {
 		read_name(f, name);
 	}
-	f->path_id = path_of(f, d > 0 ? s->f[(d - 1) & (ETL_STACK_MAX - 1)].path_id : 0);
+	f->path_id = path_of(f, d > 0 ? s->f[slot(d - 1)].path_id : 0);
 	f->rss_start = rss_bytes(t->mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
@@ -446,8 +457,8 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 			/* The enclosing operation keeps what it reached so far;
 			 * the new one starts its own mark. */
 			if (d > 0 && d <= ETL_STACK_MAX)
-				s->f[(d - 1) & (ETL_STACK_MAX - 1)].peak_before =
-					max64(s->f[(d - 1) & (ETL_STACK_MAX - 1)].peak_before, *hw);
+				s->f[slot(d - 1)].peak_before =
+					max64(s->f[slot(d - 1)].peak_before, *hw);
 			*hw = f->rss_start;
 		}
 		f->min_flt = t->min_flt;
@@ -568,7 +579,7 @@ __noinline int match_slow(struct etl_thread_stack *s, __u32 top, __u64 name)
 	}
 	for (__u32 j = 1; j < ETL_STACK_MAX; j++) {
 		/* The mask keeps the index provably in range (a no-op here). */
-		k = (top - j) & (ETL_STACK_MAX - 1);
+		k = slot(top - j);
 		if (j > top)
 			break;
 		if (s->f[k].name_addr == name)
@@ -588,7 +599,7 @@ __noinline __u64 peak_above(struct etl_thread_stack *s, __u32 i, __u32 depth)
 	for (__u32 k = 1; k < ETL_STACK_MAX; k++) {
 		if (i + k >= depth)
 			break;
-		peak = max64(peak, s->f[(i + k) & (ETL_STACK_MAX - 1)].peak_before);
+		peak = max64(peak, s->f[slot(i + k)].peak_before);
 	}
 	return peak;
 }
@@ -598,14 +609,14 @@ __noinline __u64 peak_above(struct etl_thread_stack *s, __u32 i, __u32 depth)
 static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u32 depth,
 					__u64 *hw)
 {
-	__u64 peak = s->f[i & (ETL_STACK_MAX - 1)].peak_before;
+	__u64 peak = s->f[slot(i)].peak_before;
 
 	if (hw)
 		peak = max64(peak, *hw);
 	if (i + 1 < depth)
 		peak = max64(peak, peak_above(s, i, depth));
 	if (hw && i > 0)
-		*hw = max64(peak, s->f[(i - 1) & (ETL_STACK_MAX - 1)].peak_before);
+		*hw = max64(peak, s->f[slot(i - 1)].peak_before);
 	return peak;
 }
 
@@ -616,7 +627,7 @@ __noinline int match_pair(struct etl_thread_stack *s, __u32 top, __u32 pair)
 	if (!s)
 		return ETL_STACK_MAX;
 	for (__u32 j = 0; j < ETL_STACK_MAX; j++) {
-		__u32 k = (top - j) & (ETL_STACK_MAX - 1);
+		__u32 k = slot(top - j);
 
 		if (j > top)
 			break;
@@ -661,7 +672,7 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 	d = s->depth;
 	if (d > ETL_STACK_MAX)
 		return 0;
-	i = (d - 1) & (ETL_STACK_MAX - 1);
+	i = slot(d - 1);
 	if (pair) {
 		i = (__u32)match_pair(s, i, pair);
 		if (i >= ETL_STACK_MAX) {
@@ -686,7 +697,7 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
 	e.peak = close_peak(s, i, d, hw);
-	e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
+	e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
 	emit(t, &s->f[i], i, ETL_REC_OP, &e);
 	s->depth = i;
 	return 0;
@@ -707,7 +718,7 @@ static __always_inline void flush_open(struct task_struct *t, struct etl_thread_
 		if (i >= depth)
 			break;
 		e.peak = s->f[i].peak_before;
-		e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
+		e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
 		emit(t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 	}
 }
@@ -843,7 +854,7 @@ int open_frames(struct bpf_iter__task *ctx)
 		if (i >= depth)
 			break;
 		e.peak = s->f[i].peak_before;
-		e.parent_id = i > 0 ? s->f[(i - 1) & (ETL_STACK_MAX - 1)].path_id : 0;
+		e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
 		fill(&buf->rec, t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 		bpf_seq_write(ctx->meta->seq, &buf->rec, sizeof(buf->rec));
 	}
