@@ -171,6 +171,29 @@ static void malformed_or_missing_reports_exit_8_and_write_nothing(void **state)
 	assert_int_equal(access(f->out, F_OK), -1);
 }
 
+/* "load\u0000x" became "load" in json-c, replacing the real one: a false
+ * regression (exit 9). Now: exit 8, one line naming the key, no output. */
+static void a_key_with_a_nul_exits_8_not_9(void **state)
+{
+	struct fixture *f = *state;
+
+	put_file(f->base, REPORT("1.0", "0.5"));
+	put_file(f->cur, "{\"operations\": {\"load\": {\"count\": 2, \"avg_time\": 1.0},"
+			 "\"extract\": {\"count\": 2, \"avg_time\": 0.5},"
+			 "\"load\\u0000x\": {\"count\": 2, \"avg_time\": 100}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	assert_int_equal(access(f->out, F_OK), -1);
+	put_file(f->cur, REPORT("1.0", "0.5"));
+	put_file(f->base, "{\"operations\": {\"load\\u0000\": {\"count\": 2, \"avg_time\": 0.01},"
+			  "\"load\": {\"count\": 2, \"avg_time\": 1.0}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	/* A key given twice: json-c kept the last, hiding the first. */
+	put_file(f->base, "{\"operations\": {\"load\": {\"count\": 2, \"avg_time\": 0.01},"
+			  "\"load\": {\"count\": 2, \"avg_time\": 1.0}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	assert_int_equal(access(f->out, F_OK), -1);
+}
+
 static void hostile_names_survive_both_formats(void **state)
 {
 	struct fixture *f = *state;
@@ -214,6 +237,7 @@ int main(void)
 		T(the_factor_decides),
 		T(json_output_has_regressions_and_one_sided_operations),
 		T(malformed_or_missing_reports_exit_8_and_write_nothing),
+		T(a_key_with_a_nul_exits_8_not_9),
 		T(hostile_names_survive_both_formats),
 		T(an_unwritable_output_exits_7),
 	};
