@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -225,6 +226,12 @@ static void an_unwritable_output_exits_7(void **state)
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
 	f->o.report.output = f->dir;
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
+	/* A FIFO: refused, never blocking on a reader that does not come. */
+	alarm(10);
+	assert_int_equal(mkfifo(f->out, 0600), 0);
+	f->o.report.output = f->out;
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
+	alarm(0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)

@@ -233,13 +233,32 @@ static int setup_signals(struct trace *t)
 	return t->sigfd < 0 ? -errno : 0;
 }
 
-/* Checks made before anything is traced: the report's destinations and the
- * baseline. Returns 0 or an exit code after printing one line. */
+/* "etltrace: cannot write the log to PATH: WHY", or how to log to stderr
+ * when PATH is stderr (/dev/stderr). */
+static void log_error(const char *path, const char *why)
+{
+	char *p = name_for_terminal(path);
+
+	if (out_is_fd(path, STDERR_FILENO))
+		diag("cannot write the log to %s: it is standard error, where --log without =FILE "
+		     "logs (only regular files are given with =FILE)", p ? p : "?");
+	else
+		diag("cannot write the log to %s: %s", p ? p : "?", why);
+	free(p);
+}
+
+/* Checks made before anything is traced: the destinations of the report and
+ * the log (so that a long run is never lost at its end), and the baseline.
+ * Returns 0 or an exit code after printing one line. */
 static int check_inputs_outputs(struct trace *t)
 {
-	char err[640];
+	char err[640], why[OUT_WHY_MAX];
 	int rc = exit_code(STAGE_OUTPUT, deliver_check(&t->rs, "the report"));
 
+	if (!rc && t->o->log_file && (rc = out_check(t->o->log_file, why, sizeof(why)))) {
+		log_error(t->o->log_file, why);
+		rc = exit_code(STAGE_OUTPUT, rc);
+	}
 	if (rc || !t->rs.baseline)
 		return rc;
 	if (perf_ops_load("baseline", t->rs.baseline, &t->base, err, sizeof(err))) {
@@ -259,15 +278,16 @@ static void log_sink(void *ctx, const struct op_event *ev)
 static int open_log(struct trace *t)
 {
 	const struct options *o = t->o;
+	char why[OUT_WHY_MAX] = "";
 	int err;
 
 	if (!o->log)
 		return 0;
-	err = oplog_open(&t->log, o->log_file, o->log_filters, (size_t)o->nlog_filters);
+	err = oplog_open(&t->log, o->log_file, o->log_filters, (size_t)o->nlog_filters, why,
+			 sizeof(why));
 	if (err) {
-		diag("cannot open the log %s: %s", o->log_file,
-		     err == -ELOOP ? "it is a symbolic link (refused)" : strerror(-err));
-		return ETL_EXIT_OUTPUT;
+		log_error(o->log_file, why);
+		return exit_code(STAGE_OUTPUT, err);
 	}
 	t->log_open = true;
 	return exit_code(STAGE_RUN, intake_add_sink(&t->in, log_sink, &t->log));
