@@ -306,10 +306,10 @@ cleanup:
 
 bool out_is_fd(const char *path, int fd)
 {
-	struct stat a, b;
+	struct stat l, a, b;
 
-	return stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
+	return lstat(path, &l) == 0 && S_ISLNK(l.st_mode) && stat(path, &a) == 0 &&
+	       fstat(fd, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 bool out_guard_stdio(void)

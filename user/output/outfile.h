@@ -68,8 +68,9 @@ void out_abort(struct out_file *o);
  * errno after writing a reason into why. */
 int out_open_append(const char *path, char *why, size_t whylen);
 
-/* True if path (followed) is the file open at fd: "/dev/stdout" and the
- * like, to say how standard output or error is written instead. */
+/* True if path is a symbolic link to the file open at fd: "/dev/stdout",
+ * "/dev/fd/1" and the like, to say how standard output or error is written
+ * instead. */
 bool out_is_fd(const char *path, int fd);
 
 /* Makes sure fds 0, 1 and 2 are open (on /dev/null if they were closed), so
