@@ -88,7 +88,8 @@ static int check_writable(const struct safe_dir *d, char *why, size_t whylen)
 	if (faccessat(d->fd, ".", W_OK | X_OK, AT_EACCESS) == 0)
 		return 0;
 	err = -errno;
-	snprintf(why, whylen, "cannot create files in %s: %s", d->shown, strerror(-err));
+	snprintf(why, whylen, "cannot create files in %s: %s (give a directory etltrace can "
+		 "write)", d->shown, strerror(-err));
 	return err;
 }
 

@@ -170,7 +170,8 @@ static int walk(char *todo, int fd, uid_t self, struct str *walked, char *why, s
 		}
 		if (!S_ISLNK(st.st_mode)) {
 			close(nfd);
-			snprintf(why, whylen, "%s is not a directory", shown(walked->s));
+			snprintf(why, whylen, "%s is not a directory (give a path through "
+				 "directories)", shown(walked->s));
 			err = -ENOTDIR;
 			goto fail;
 		}
