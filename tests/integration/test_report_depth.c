@@ -3,7 +3,10 @@
  * test_report_depth.c - report depth, traced for real: regression gating
  * end to end (a baseline from a fast run, a slower second run, the exit
  * code), `etltrace compare`, live --log lines (format, count, filter,
- * latency), --config applied, percentiles, and output safety.
+ * latency), --config applied, percentiles, and output safety: what another
+ * user can plant where root writes (FIFOs, symbolic links among the
+ * directories, a file of mode 06777) and missing directories, refused
+ * before anything is traced; a full disk found when writing.
  *
  * Ground truth: `marked sleep MS N` runs N operations of MS ms; 10 ms
  * against 30 ms is a ratio of about 3, far from the 1.5 factor either way.
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +33,11 @@
 #include "harness.h"
 
 enum { OUTPUT = 7, CONFIG = 8, REGRESSION = 9 };
+
+/* Longest run of one etltrace command here. */
+#define RUN_SECONDS 60
+/* "Another user" for what is planted. */
+#define OTHER_UID 65534
 
 static char tmpdir[64];
 
@@ -101,6 +110,9 @@ static int run_raw(char *const args[], char **err)
 	if (p == 0) {
 		int null = open("/dev/null", O_RDWR);
 
+		/* A hang (a FIFO opened for writing) ends as a failure, not a stuck
+		 * suite: SIGALRM is not among the signals etltrace blocks. */
+		alarm(RUN_SECONDS);
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(fds[1], 2);
@@ -226,6 +238,19 @@ static void test_a_malformed_baseline_exits_8_before_tracing(void **state)
 	assert_null(r);
 	assert_int_equal(lines_matching(err, "^etltrace: baseline .*broken.json: not valid JSON"), 1);
 	assert_null(strstr(err, "ready:")); /* nothing was traced */
+	free(err);
+
+	/* json-c cut "sleep_op\u0000x" to "sleep_op", replacing the real one
+	 * with its 1 us: a false regression, exit 9. */
+	put_file(tmp("broken.json"), "{\"operations\": {"
+				     "\"sleep_op\": {\"count\": 1, \"avg_time\": 10},"
+				     "\"sleep_op\\u0000x\": {\"count\": 1, \"avg_time\": 0.000001}}}");
+	assert_int_equal(run_etltrace(args, &r, &err), CONFIG);
+	assert_null(r);
+	assert_int_equal(lines_matching(err, "^etltrace: baseline .*broken.json: "
+					     "operations\\.\"sleep_op\\\\u0000x\": a key may not "
+					     "hold a NUL character \\(\\\\u0000\\)$"), 1);
+	assert_null(strstr(err, "ready:"));
 	free(err);
 }
 
@@ -433,15 +458,170 @@ static void test_unsafe_outputs_exit_7_before_tracing(void **state)
 	assert_int_equal(st.st_size, 9);
 	assert_int_equal(loaded_progs("op_start", before), 0); /* refused before loading */
 
-	/* A full disk is found when writing: traced, then exit 7. */
+	/* Devices are not report files: refused before tracing. */
 	assert_int_equal(run_raw(full, &err), OUTPUT);
 	assert_int_equal(lines_matching(err, "^etltrace: cannot write the report to /dev/full: "
-					     "No space left on device$"), 1);
+					     "it is a character device, not a regular file"), 1);
+	assert_null(strstr(err, "ready:"));
 	free(err);
 
 	assert_int_equal(run_raw(dir_base, &err), OUTPUT);
 	assert_int_equal(lines_matching(err, "it is a directory"), 1);
 	free(err);
+}
+
+/* One line on stderr, matching pattern, and nothing traced. */
+static void refused_before_tracing(char *const args[], const char *pattern,
+				   unsigned int before)
+{
+	char *err;
+	int rc = run_raw(args, &err), lines = 0;
+
+	for (const char *p = err; (p = strchr(p, '\n')); p++)
+		lines++;
+	if (rc != OUTPUT || lines_matching(err, pattern) != 1 || lines != 1 || strstr(err, "ready:"))
+		fail_msg("exit %d, stderr '%s' (wanted exit 7 and one line matching '%s')", rc, err,
+			 pattern);
+	free(err);
+	assert_int_equal(loaded_progs("op_start", before), 0);
+}
+
+/* A FIFO at -o blocked etltrace after the trace, then handed root's report
+ * to whoever opened it; one at --log hung it before tracing (with SIGINT
+ * and SIGTERM blocked); a symbolic link another user planted among the
+ * directories was followed (/tmp/evil -> /etc, -o /tmp/evil/x); a missing
+ * directory lost the report at the end. All are refused at once now. */
+static void test_planted_and_missing_outputs_exit_7_before_tracing(void **state)
+{
+	char log_fifo[200], log_evil[200], log_theirs[200];
+	char *fifo_out[] = { "-o", (char *)tmp("fifo"), "--", (char *)marked(), "sleep", "1", "1",
+			     NULL };
+	char *fifo_log[] = { log_fifo, "--", (char *)marked(), "sleep", "1", "1", NULL };
+	char *fifo_base[] = { "--save-baseline", (char *)tmp("fifo"), "--", (char *)marked(),
+			      "sleep", "1", "1", NULL };
+	char *evil_out[] = { "-o", (char *)tmp("shared/evil/r.txt"), "--", (char *)marked(),
+			     "sleep", "1", "1", NULL };
+	char *evil_log[] = { log_evil, "--", (char *)marked(), "sleep", "1", "1", NULL };
+	char *theirs_log[] = { log_theirs, "--", (char *)marked(), "sleep", "1", "1", NULL };
+	char *missing[] = { "-o", (char *)tmp("missing/r.txt"), "--", (char *)marked(), "sleep",
+			    "1", "1", NULL };
+	char *null_out[] = { "-o", "/dev/null", "--", (char *)marked(), "sleep", "1", "1", NULL };
+	unsigned int before = last_prog_id();
+	char buf[64], pattern[512];
+	struct stat st;
+	int reader;
+
+	(void)state;
+	snprintf(log_fifo, sizeof(log_fifo), "--log=%s", tmp("fifo"));
+	snprintf(log_evil, sizeof(log_evil), "--log=%s", tmp("shared/evil/ops.log"));
+	snprintf(log_theirs, sizeof(log_theirs), "--log=%s", tmp("shared/theirs.log"));
+	assert_int_equal(mkfifo(tmp("fifo"), 0666), 0);
+	/* Someone waits at the FIFO for what root writes. */
+	reader = open(tmp("fifo"), O_RDONLY | O_NONBLOCK);
+	assert_true(reader >= 0);
+	refused_before_tracing(fifo_out, "^etltrace: cannot write the report to .*/fifo: it is a "
+					 "FIFO \\(named pipe\\), not a regular file \\(refused: give "
+					 "the path of a regular file\\)$", before);
+	refused_before_tracing(fifo_log, "^etltrace: cannot write the log to .*/fifo: it is a "
+					 "FIFO", before);
+	refused_before_tracing(fifo_base, "^etltrace: cannot write the baseline to .*/fifo: it is "
+					  "a FIFO", before);
+	assert_true(read(reader, buf, sizeof(buf)) <= 0); /* handed nothing */
+	close(reader);
+
+	/* A /tmp-like directory where another user linked "evil" to ours. */
+	assert_int_equal(mkdir(tmp("victim"), 0755), 0);
+	assert_int_equal(mkdir(tmp("shared"), 0777), 0);
+	assert_int_equal(chmod(tmp("shared"), 01777), 0);
+	assert_int_equal(symlink(tmp("victim"), tmp("shared/evil")), 0);
+	assert_int_equal(lchown(tmp("shared/evil"), OTHER_UID, OTHER_UID), 0);
+	snprintf(pattern, sizeof(pattern),
+		 "^etltrace: cannot write the report to %s: %s is a symbolic link owned by uid "
+		 "65534 in %s, which every user can write: refused, as it may lead anywhere \\(give "
+		 "the path it leads to, %s\\)$", tmp("shared/evil/r.txt"), tmp("shared/evil"),
+		 tmp("shared"), tmp("victim"));
+	refused_before_tracing(evil_out, pattern, before);
+	refused_before_tracing(evil_log, "^etltrace: cannot write the log to .*/shared/evil/ops"
+					 "\\.log: .*/shared/evil is a symbolic link owned by uid "
+					 "65534", before);
+	assert_int_equal(stat(tmp("victim/r.txt"), &st), -1);
+	assert_int_equal(stat(tmp("victim/ops.log"), &st), -1);
+
+	/* A log file another user left in that directory is not appended to. */
+	put_file(tmp("shared/theirs.log"), "theirs\n");
+	assert_int_equal(chown(tmp("shared/theirs.log"), OTHER_UID, OTHER_UID), 0);
+	refused_before_tracing(theirs_log, "^etltrace: cannot write the log to .*/shared/theirs"
+					   "\\.log: it is owned by uid 65534 in .*/shared, which "
+					   "other users can write", before);
+	assert_int_equal(stat(tmp("shared/theirs.log"), &st), 0);
+	assert_int_equal(st.st_size, 7);
+
+	snprintf(pattern, sizeof(pattern), "^etltrace: cannot write the report to %s: %s does not "
+		 "exist \\(create the directory first\\)$", tmp("missing/r.txt"), tmp("missing"));
+	refused_before_tracing(missing, pattern, before);
+	refused_before_tracing(null_out, "^etltrace: cannot write the report to /dev/null: it is "
+					 "a character device", before);
+}
+
+/* A report replacing a file planted with mode 06777 was set-uid root and
+ * writable by everyone. Now it keeps 0775 and belongs to root. */
+static void test_a_planted_files_mode_is_not_copied_onto_the_report(void **state)
+{
+	char *args[] = { "--format", "json", "-o", (char *)tmp("planted.json"), "--",
+			 (char *)marked(), "sleep", "1", "2", NULL };
+	struct json_object *r;
+	struct stat st;
+	char *err;
+
+	(void)state;
+	put_file(tmp("planted.json"), "planted\n");
+	assert_int_equal(chown(tmp("planted.json"), OTHER_UID, OTHER_UID), 0);
+	assert_int_equal(chmod(tmp("planted.json"), 06777), 0);
+	assert_int_equal(run_raw(args, &err), 0);
+	assert_non_null(strstr(err, "ready:"));
+	free(err);
+	assert_int_equal(stat(tmp("planted.json"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0775);
+	assert_int_equal(st.st_uid, 0);
+	r = json_object_from_file(tmp("planted.json"));
+	assert_non_null(r);
+	assert_int_equal(jint(report_op(r, "sleep_op"), "count"), 2);
+	json_object_put(r);
+}
+
+/* A full disk is found when writing (it can fill up during the run): the
+ * trace ran, then exit 7; the old report stays, no temporary file is left.
+ * The disk is a 64 KiB tmpfs filled up. */
+static void test_a_full_disk_exits_7_after_the_trace_keeping_the_old_report(void **state)
+{
+	char *args[] = { "-o", (char *)tmp("full/r.txt"), "--", (char *)marked(), "sleep", "1",
+			 "1", NULL };
+	static const char block[4096];
+	struct stat st;
+	char *err;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir(tmp("full"), 0755), 0);
+	assert_int_equal(mount("etltrace-test", tmp("full"), "tmpfs", MS_NOSUID | MS_NODEV,
+			       "size=64k,mode=0755"), 0);
+	put_file(tmp("full/r.txt"), "old report\n");
+	fd = open(tmp("full/filler"), O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	close(fd);
+	assert_int_equal(run_raw(args, &err), OUTPUT);
+	assert_non_null(strstr(err, "ready:"));
+	assert_int_equal(lines_matching(err, "^etltrace: cannot write the report to .*/full/r.txt: "
+					     "No space left on device$"), 1);
+	free(err);
+	assert_int_equal(stat(tmp("full/r.txt"), &st), 0);
+	assert_int_equal(st.st_size, 11);
+	assert_int_equal(remove(tmp("full/filler")), 0);
+	assert_int_equal(remove(tmp("full/r.txt")), 0);
+	assert_int_equal(rmdir(tmp("full")), -1); /* mounted: busy, and empty */
+	assert_int_equal(umount(tmp("full")), 0);
 }
 
 static int make_tmpdir(void **state)
@@ -457,6 +637,7 @@ static int remove_tmpdir(void **state)
 	char cmd[128];
 
 	(void)state;
+	umount2(tmp("full"), MNT_DETACH); /* if a failed test left it */
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -474,6 +655,9 @@ int main(void)
 		cmocka_unit_test(test_a_bad_config_exits_8_and_profiling_off_runs_untraced),
 		cmocka_unit_test(test_percentiles_and_histogram_in_a_real_report),
 		cmocka_unit_test(test_unsafe_outputs_exit_7_before_tracing),
+		cmocka_unit_test(test_planted_and_missing_outputs_exit_7_before_tracing),
+		cmocka_unit_test(test_a_planted_files_mode_is_not_copied_onto_the_report),
+		cmocka_unit_test(test_a_full_disk_exits_7_after_the_trace_keeping_the_old_report),
 	};
 
 	return cmocka_run_group_tests_name("report_depth", tests, make_tmpdir, remove_tmpdir);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* helpers.c - see helpers.h. */
 #include <dirent.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -48,26 +50,20 @@ int tmpdir_setup(void **state)
 	return 0;
 }
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 int tmpdir_teardown(void **state)
 {
 	struct tmpdir *t = *state;
-	DIR *d = opendir(t->dir);
-	struct dirent *de;
+	int rc = nftw(t->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 
-	while (d && (de = readdir(d))) {
-		char p[512];
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", t->dir, de->d_name);
-		if (unlink(p))
-			rmdir(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(t->dir);
 	free(t);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 void put_file(const char *path, const char *text)

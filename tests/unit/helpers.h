@@ -24,7 +24,7 @@ int stats_teardown(void **state);
 void add_sample(struct stats *st, const char *name, uint64_t ns, int64_t mem);
 
 /* cmocka fixture: *state is a struct tmpdir, a new directory under /tmp
- * removed with everything in it (one level) at teardown. */
+ * removed with everything in it at teardown (links are not followed). */
 struct tmpdir {
 	char dir[64];
 	char path[128]; /* dir/file, for tests that need one file */

@@ -174,6 +174,89 @@ static void malformed_files_are_errors_with_the_file_named(void **state)
 			  "operations.\"a\".avg_time");
 }
 
+/* json-c keeps a key as a C string: "load\u0000x" would become "load" and
+ * replace the real load (a false regression); of two equal keys it keeps
+ * the last. Both are refused, naming the key. */
+static void keys_with_a_nul_are_refused_naming_the_key(void **state)
+{
+#define OP(avg) "{\"count\": 1, \"avg_time\": " #avg "}"
+	static const struct {
+		const char *doc, *needle;
+	} bad[] = {
+		{ "{\"operations\": {\"load\": " OP(1) ", \"load\\u0000x\": " OP(9) "}}",
+		  ": operations.\"load\\u0000x\": a key may not hold a NUL character (\\u0000)" },
+		{ "{\"operations\": {\"load\\u0000\": " OP(9) ", \"load\": " OP(1) "}}",
+		  ": operations.\"load\\u0000\": a key may not" },
+		{ "{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": 1, "
+		  "\"avg_time\\u0000\": 9}}}", ": operations.load.\"avg_time\\u0000\": a key may not" },
+		{ "{\"operations\\u0000\": {}, \"operations\": {}}", ": \"operations\\u0000\": a key" },
+		{ "{\"operations\": {\"\\u0000\": " OP(1) "}}", ": operations.\"\\u0000\": a key" },
+		/* Escaped for the terminal around the NUL, and inside arrays. */
+		{ "{\"x\": [1, {\"a\\u001b[2J\\u0000\": 1}], \"operations\": {}}",
+		  ": x[1].\"a\\x1b[2J\\u0000\": a key" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_load_error(bad[i].doc, strlen(bad[i].doc), bad[i].needle);
+}
+
+static void a_key_given_twice_in_one_object_is_refused(void **state)
+{
+	static const struct {
+		const char *doc, *needle;
+	} bad[] = {
+		{ "{\"operations\": {\"load\": " OP(1) ", \"x\": " OP(1) ", \"load\": " OP(9) "}}",
+		  ": operations.load: the key is given twice in one object" },
+		/* Equal once unescaped, as json-c compares them. */
+		{ "{\"operations\": {\"a\": " OP(1) ", \"\\u0061\": " OP(9) "}}",
+		  ": operations.a: the key is given twice" },
+		{ "{\"operations\": {\"caf\\u00e9\": " OP(1) ", \"caf\xc3\xa9\": " OP(9) "}}",
+		  ": operations.\"caf\xc3\xa9\": the key is given twice" },
+		{ "{\"operations\": {\"\\ud83d\\ude00\": " OP(1) ", \"\xf0\x9f\x98\x80\": " OP(9) "}}",
+		  ": operations.\"\xf0\x9f\x98\x80\": the key is given twice" },
+		/* Lone surrogates are all U+FFFD to json-c. */
+		{ "{\"operations\": {\"a\\ud800\": " OP(1) ", \"a\\udc00\": " OP(9) "}}",
+		  ": operations.\"a\xef\xbf\xbd\": the key is given twice" },
+		{ "{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": 1, \"count\": 2}}}",
+		  ": operations.load.count: the key is given twice" },
+		{ "{\"operations\": {}, \"operations\": {\"a\": " OP(1) "}}",
+		  ": operations: the key is given twice" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_load_error(bad[i].doc, strlen(bad[i].doc), bad[i].needle);
+}
+
+/* What looks like a key but is not one: equal keys in different objects,
+ * NULs and braces inside values, quotes and colons inside keys. */
+static void keys_are_only_checked_where_they_are_keys(void **state)
+{
+	static const char doc[] =
+		"{\"summary\": {\"count\": 1, \"note\": \"a\\u0000b\", \"s\": \"}{\\\"[:\"},"
+		" \"operations\": {\"a\\\":{\": " OP(1) ", \"a\\\\\": " OP(2) ", \"b\": "
+		"{\"count\": 3, \"avg_time\": 3, \"histogram\": [{\"le\": 1, \"count\": 1}, "
+		"{\"le\": 2, \"count\": 2}]}, \"\\ud83d\\ude00\": " OP(4) ", \"\\ud83d\\ude01\": "
+		OP(5) "}, \"pids\": [\"count\", \"count\"]}";
+	char *path = temp_file(doc, sizeof(doc) - 1), err[640] = "";
+	struct perf_ops ops;
+
+	(void)state;
+	if (perf_ops_load("baseline", path, &ops, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(ops.n, 5);
+	assert_string_equal(ops.v[0].name, "a\":{");
+	assert_string_equal(ops.v[1].name, "a\\");
+	assert_int_equal(ops.v[2].count, 3);
+	assert_string_equal(ops.v[3].name, "\xf0\x9f\x98\x80");
+	assert_string_equal(ops.v[4].name, "\xf0\x9f\x98\x81");
+	perf_ops_free(&ops);
+	unlink(path);
+	free(path);
+#undef OP
+}
+
 static void a_missing_file_is_an_error(void **state)
 {
 	struct perf_ops ops;
@@ -351,6 +434,9 @@ int main(void)
 		cmocka_unit_test(huge_negative_and_non_finite_numbers_are_errors),
 		cmocka_unit_test(hostile_names_are_escaped_and_cut_in_errors),
 		cmocka_unit_test(malformed_files_are_errors_with_the_file_named),
+		cmocka_unit_test(keys_with_a_nul_are_refused_naming_the_key),
+		cmocka_unit_test(a_key_given_twice_in_one_object_is_refused),
+		cmocka_unit_test(keys_are_only_checked_where_they_are_keys),
 		cmocka_unit_test(a_missing_file_is_an_error),
 		cmocka_unit_test(a_whole_file_loads),
 		cmocka_unit_test(regression_is_strictly_above_factor_times_baseline),

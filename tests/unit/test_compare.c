@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -171,6 +172,29 @@ static void malformed_or_missing_reports_exit_8_and_write_nothing(void **state)
 	assert_int_equal(access(f->out, F_OK), -1);
 }
 
+/* "load\u0000x" became "load" in json-c, replacing the real one: a false
+ * regression (exit 9). Now: exit 8, one line naming the key, no output. */
+static void a_key_with_a_nul_exits_8_not_9(void **state)
+{
+	struct fixture *f = *state;
+
+	put_file(f->base, REPORT("1.0", "0.5"));
+	put_file(f->cur, "{\"operations\": {\"load\": {\"count\": 2, \"avg_time\": 1.0},"
+			 "\"extract\": {\"count\": 2, \"avg_time\": 0.5},"
+			 "\"load\\u0000x\": {\"count\": 2, \"avg_time\": 100}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	assert_int_equal(access(f->out, F_OK), -1);
+	put_file(f->cur, REPORT("1.0", "0.5"));
+	put_file(f->base, "{\"operations\": {\"load\\u0000\": {\"count\": 2, \"avg_time\": 0.01},"
+			  "\"load\": {\"count\": 2, \"avg_time\": 1.0}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	/* A key given twice: json-c kept the last, hiding the first. */
+	put_file(f->base, "{\"operations\": {\"load\": {\"count\": 2, \"avg_time\": 0.01},"
+			  "\"load\": {\"count\": 2, \"avg_time\": 1.0}}}");
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_CONFIG);
+	assert_int_equal(access(f->out, F_OK), -1);
+}
+
 static void hostile_names_survive_both_formats(void **state)
 {
 	struct fixture *f = *state;
@@ -202,6 +226,12 @@ static void an_unwritable_output_exits_7(void **state)
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
 	f->o.report.output = f->dir;
 	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
+	/* A FIFO: refused, never blocking on a reader that does not come. */
+	alarm(10);
+	assert_int_equal(mkfifo(f->out, 0600), 0);
+	f->o.report.output = f->out;
+	assert_int_equal(compare_run(&f->o), ETL_EXIT_OUTPUT);
+	alarm(0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -214,6 +244,7 @@ int main(void)
 		T(the_factor_decides),
 		T(json_output_has_regressions_and_one_sided_operations),
 		T(malformed_or_missing_reports_exit_8_and_write_nothing),
+		T(a_key_with_a_nul_exits_8_not_9),
 		T(hostile_names_survive_both_formats),
 		T(an_unwritable_output_exits_7),
 	};

@@ -223,6 +223,19 @@ static void unknown_keys_are_errors_naming_the_key(void **state)
 		     "MONITORING.A\\x1b[2J\\x0a\"\\\\: unknown key");
 }
 
+/* "REGRESSION_FACTOR\u0000" would be read as REGRESSION_FACTOR by json-c,
+ * and of two equal keys only the last would count. */
+static void nul_and_twice_given_keys_are_errors_naming_the_key(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_error(f, "{\"MONITORING\": {\"REGRESSION_FACTOR\": 2, "
+			"\"REGRESSION_FACTOR\\u0000x\": 1}}",
+		     0, "MONITORING.\"REGRESSION_FACTOR\\u0000x\": a key may not hold a NUL");
+	expect_error(f, "{\"MONITORING\": {\"REGRESSION_FACTOR\": 2, \"REGRESSION_FACTOR\": 1}}",
+		     0, "MONITORING.REGRESSION_FACTOR: the key is given twice in one object");
+}
+
 static void wrong_types_are_errors_naming_the_key(void **state)
 {
 	struct fixture *f = *state;
@@ -377,6 +390,7 @@ int main(void)
 		T(malformed_json_is_an_error),
 		T(wrong_shapes_are_errors),
 		T(unknown_keys_are_errors_naming_the_key),
+		T(nul_and_twice_given_keys_are_errors_naming_the_key),
 		T(wrong_types_are_errors_naming_the_key),
 		T(out_of_range_numbers_are_errors_naming_the_key),
 		T(flags_override_the_file_and_the_file_overrides_defaults),

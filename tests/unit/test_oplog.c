@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "output/outfile.h"
 #include "report/oplog.h"
 
 #define MS 1000000ull
@@ -85,7 +86,7 @@ static char *hook_output(const char *const *filters, size_t n)
 	struct op_sample done = { .duration_ns = 1500 * MS, .mem_delta = MIB };
 	struct op_sample open = { .duration_ns = 9000 * MS, .unfinished = true };
 
-	assert_int_equal(oplog_open(&l, NULL, filters, n), 0);
+	assert_int_equal(oplog_open(&l, NULL, filters, n, NULL, 0), 0);
 	assert_ptr_equal(l.f, stderr);
 	l.f = open_memstream(&text, &len);
 	assert_non_null(l.f);
@@ -132,7 +133,7 @@ static void filters_match_exact_names(void **state)
 
 static void a_log_file_is_appended_to(void **state)
 {
-	char dir[] = "/tmp/etltrace-oplog-XXXXXX", path[64], buf[256];
+	char dir[] = "/tmp/etltrace-oplog-XXXXXX", path[64], buf[256], why[OUT_WHY_MAX];
 	struct op_sample s = { .duration_ns = 2340 * MS, .mem_delta = 0 };
 	struct oplog l;
 	FILE *f;
@@ -144,7 +145,7 @@ static void a_log_file_is_appended_to(void **state)
 	f = fopen(path, "w");
 	fputs("earlier\n", f);
 	fclose(f);
-	assert_int_equal(oplog_open(&l, path, NULL, 0), 0);
+	assert_int_equal(oplog_open(&l, path, NULL, 0, why, sizeof(why)), 0);
 	oplog_hook(&l, "p", &s);
 	assert_int_equal(l.lines, 1);
 	assert_int_equal(oplog_close(&l), 0);
@@ -157,9 +158,9 @@ static void a_log_file_is_appended_to(void **state)
 	rmdir(dir);
 }
 
-static void a_symlinked_log_file_is_refused(void **state)
+static void a_symlinked_or_fifo_log_file_is_refused(void **state)
 {
-	char dir[] = "/tmp/etltrace-oplog-XXXXXX", link[64], target[64];
+	char dir[] = "/tmp/etltrace-oplog-XXXXXX", link[64], target[64], why[OUT_WHY_MAX];
 	struct oplog l;
 	struct stat st;
 
@@ -168,19 +169,34 @@ static void a_symlinked_log_file_is_refused(void **state)
 	snprintf(link, sizeof(link), "%s/ops.log", dir);
 	snprintf(target, sizeof(target), "%s/victim", dir);
 	assert_int_equal(symlink(target, link), 0);
-	assert_int_equal(oplog_open(&l, link, NULL, 0), -ELOOP);
+	assert_int_equal(oplog_open(&l, link, NULL, 0, why, sizeof(why)), -ELOOP);
+	assert_non_null(strstr(why, "it is a symbolic link"));
 	assert_int_equal(stat(target, &st), -1); /* nothing created through it */
+	unlink(link);
+	/* A FIFO hung etltrace before tracing: refused at once instead. */
+	alarm(10);
+	assert_int_equal(mkfifo(link, 0600), 0);
+	assert_int_equal(oplog_open(&l, link, NULL, 0, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "it is a FIFO (named pipe), not a regular file"));
+	alarm(0);
 	unlink(link);
 	rmdir(dir);
 }
 
 static void a_failed_write_is_reported_once_and_logging_stops(void **state)
 {
+	char dir[] = "/tmp/etltrace-oplog-XXXXXX", path[64], why[OUT_WHY_MAX];
 	struct op_sample s = { .duration_ns = MS };
 	struct oplog l;
 
 	(void)state;
-	assert_int_equal(oplog_open(&l, "/dev/full", NULL, 0), 0);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ops.log", dir);
+	assert_int_equal(oplog_open(&l, path, NULL, 0, why, sizeof(why)), 0);
+	/* As a full disk: the log's stream fails with ENOSPC from here on. */
+	assert_int_equal(fclose(l.f), 0);
+	l.f = fopen("/dev/full", "w");
+	assert_non_null(l.f);
 	oplog_hook(&l, "a", &s);
 	assert_int_equal(oplog_flush(&l), -ENOSPC);
 	assert_int_equal(l.error, -ENOSPC);
@@ -189,6 +205,8 @@ static void a_failed_write_is_reported_once_and_logging_stops(void **state)
 	assert_int_equal(oplog_flush(&l), 0);
 	assert_int_equal(oplog_close(&l), 0);
 	assert_int_equal(l.error, -ENOSPC); /* kept for the exit code */
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -201,7 +219,7 @@ int main(void)
 		cmocka_unit_test(filters_keep_only_the_named_operations),
 		cmocka_unit_test(filters_match_exact_names),
 		cmocka_unit_test(a_log_file_is_appended_to),
-		cmocka_unit_test(a_symlinked_log_file_is_refused),
+		cmocka_unit_test(a_symlinked_or_fifo_log_file_is_refused),
 		cmocka_unit_test(a_failed_write_is_reported_once_and_logging_stops),
 	};
 

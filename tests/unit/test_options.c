@@ -166,7 +166,9 @@ static int max_ops_5(const struct options *o)
 
 static void max_operations_takes_a_whole_number_from_1_to_a_million(void **state)
 {
-	static const char *const bad[] = { "0", "-1", "2.5", "1000001", "1e7", "x", "", "nan" };
+	static const char *const bad[] = { "0", "-1", "2.5", "1000001", "1e7", "x", "", "nan",
+					   "+5", " 5", "5 ", "0x5", "05", "5.0", "1e3",
+					   "99999999999999999999999" };
 	char *dflt[] = { "etltrace", "-p", "1", NULL };
 	char *five[] = { "etltrace", "--max-operations", "5", "-p", "1", NULL };
 	char *most[] = { "etltrace", "--max-operations=1000000", "-p", "1", NULL };
@@ -180,6 +182,108 @@ static void max_operations_takes_a_whole_number_from_1_to_a_million(void **state
 
 		if (parse(argv, nothing) != ETL_EXIT_USAGE)
 			fail_msg("--max-operations '%s' was accepted", bad[i]);
+	}
+}
+
+static int pid_is_one(const struct options *o)
+{
+	return o->npids == 1 && o->pids[0] == 1;
+}
+
+static int pid_is_int_max(const struct options *o)
+{
+	return o->npids == 1 && o->pids[0] == 2147483647;
+}
+
+static void a_pid_is_plain_decimal_digits_from_1_to_int_max(void **state)
+{
+	/* strtod took all but the last four of these. */
+	static const char *const bad[] = {
+		"0x2", "9.789e3", " 9789", "9789 ", "+12", "-1", "0", "012", "00", "1e3", "12abc",
+		"2147483648", "99999999999999999999999", "", "\t1", "1.0", "inf",
+	};
+	char *one[] = { "etltrace", "-p", "1", NULL };
+	char *most[] = { "etltrace", "-p", "2147483647", NULL };
+
+	(void)state;
+	assert_int_equal(parse(one, pid_is_one), 101);
+	assert_int_equal(parse(most, pid_is_int_max), 101);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", "-p", (char *)bad[i], NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("-p '%s' was accepted", bad[i]);
+	}
+}
+
+static int ringbuf_is(const struct options *o)
+{
+	return (int)o->ringbuf_mb;
+}
+
+static void ringbuf_mb_is_a_whole_power_of_two(void **state)
+{
+	static const char *const bad[] = {
+		"0", "3", "2048", "0x10", "16.0", "+16", " 16", "016", "1e1", "16 ", "", "-16",
+	};
+	static const struct {
+		const char *arg;
+		int mb;
+	} good[] = { { "1", 1 }, { "16", 16 }, { "128", 128 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *argv[] = { "etltrace", "--ringbuf-mb", (char *)good[i].arg, "-p", "1", NULL };
+
+		assert_int_equal(parse(argv, ringbuf_is), 100 + good[i].mb);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", "--ringbuf-mb", (char *)bad[i], "-p", "1", NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("--ringbuf-mb '%s' was accepted", bad[i]);
+	}
+}
+
+/* What duration_is_expected wants (set before each parse: the child gets a
+ * copy). */
+static double expected_duration;
+
+static int duration_is_expected(const struct options *o)
+{
+	return o->duration == expected_duration;
+}
+
+static void decimals_take_what_people_type_and_nothing_else(void **state)
+{
+	static const struct {
+		const char *arg;
+		double seconds;
+	} good[] = {
+		{ "2", 2 }, { "0.5", 0.5 }, { ".5", 0.5 }, { "5.", 5 }, { "1e-3", 0.001 },
+		{ "2.5E2", 250 }, { "007", 7 }, { "1e+1", 10 },
+	};
+	static const char *const bad[] = {
+		" 1", "1 ", "+1", "0x1p3", "0x10", "inf", "nan", "1e", ".", "e3", "1,5", "", "1e+",
+		"-1", "1..2", "--1", "infinity",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char *argv[] = { "etltrace", "-d", (char *)good[i].arg, "-p", "1", NULL };
+
+		expected_duration = good[i].seconds;
+		if (parse(argv, duration_is_expected) != 101)
+			fail_msg("-d '%s' was not read as %g", good[i].arg, good[i].seconds);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", "-d", (char *)bad[i], "-p", "1", NULL };
+		char *slow[] = { "etltrace", "--slow-threshold", (char *)bad[i], "-p", "1", NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("-d '%s' was accepted", bad[i]);
+		if (parse(slow, nothing) != ETL_EXIT_USAGE)
+			fail_msg("--slow-threshold '%s' was accepted", bad[i]);
 	}
 }
 
@@ -229,6 +333,9 @@ int main(void)
 		cmocka_unit_test(every_threshold_has_a_flag),
 		cmocka_unit_test(thresholds_out_of_range_are_usage_errors),
 		cmocka_unit_test(max_operations_takes_a_whole_number_from_1_to_a_million),
+		cmocka_unit_test(a_pid_is_plain_decimal_digits_from_1_to_int_max),
+		cmocka_unit_test(ringbuf_mb_is_a_whole_power_of_two),
+		cmocka_unit_test(decimals_take_what_people_type_and_nothing_else),
 		cmocka_unit_test(compare_takes_two_reports_and_its_options),
 		cmocka_unit_test(a_command_named_compare_runs_after_dashes),
 	};

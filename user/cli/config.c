@@ -205,7 +205,7 @@ static int apply_key(const char *path, const char *name, struct json_object *val
 int config_load(const char *path, struct settings *s, unsigned *found, char *err, size_t errlen)
 {
 	struct json_object *doc = NULL, *mon;
-	char why[160];
+	char why[384];
 	int rc = -1;
 
 	*found = 0;

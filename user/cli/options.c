@@ -38,6 +38,17 @@ static const char doc[] =
 	"  PEAK_TO_NET_RATIO (2.0), MAJOR_FAULTS_PER_OPERATION (100),\n"
 	"  REGRESSION_FACTOR (1.5), MAX_OPERATIONS (10000). Flags override the file.\n"
 	"\n"
+	"NUMBERS: -p PID, --max-operations N and --ringbuf-mb MB take whole numbers\n"
+	"  in decimal digits (no sign, spaces or leading zeros); the other numbers\n"
+	"  are decimal, as 2, 0.5 or 1e-3.\n"
+	"\n"
+	"OUTPUT FILES (-o, --save-baseline, --log=FILE): regular files only (not a\n"
+	"  FIFO, device, socket or symbolic link), in a directory that exists and\n"
+	"  can be written, checked before tracing. A symbolic link among the\n"
+	"  directories is followed only if root or the user running etltrace owns\n"
+	"  it, or no other user can write its directory. A replaced report keeps\n"
+	"  the old file's permissions, less set-id, sticky and world-write bits.\n"
+	"\n"
 	"EXAMPLES:\n"
 	"  etltrace -p 1234                 trace PID 1234 until Ctrl-C or its exit\n"
 	"  etltrace -p 1234 -p 1240 -d 30   trace two processes for 30 seconds\n"
@@ -188,15 +199,77 @@ struct parse_ctx {
 	unsigned given;
 };
 
-/* Parses a decimal number in [lo, hi]; 0 on success. */
+/*
+ * Numbers on the command line are taken only in the forms a person types,
+ * never in the many strtod/strtol also accept (" 12", "+12", "0x2", "1e3"
+ * for a PID, "inf", "nan", hexadecimal floats):
+ *   whole numbers (PID, N, --ringbuf-mb): decimal digits only, no sign, no
+ *     spaces, no leading zero ("0" itself aside: 010 is not a PID);
+ *   decimal numbers (SECONDS, MB, F, R): digits with an optional fraction
+ *     and an optional exponent ("2", "0.5", ".5", "1e-3", "2.5E2").
+ */
+
+/* Parses a whole number in [lo, hi] written as decimal digits; 0 on
+ * success. */
+static int parse_whole(const char *s, unsigned long long lo, unsigned long long hi,
+		       unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+
+		if (hi < d || v > (hi - d) / 10)
+			return -1; /* above hi, however long the number goes on */
+		v = v * 10 + d;
+	}
+	if (v < lo)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* True if s is digits[.digits][e[+-]digits] with a digit before the
+ * exponent. */
+static bool decimal_syntax(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	s += digits;
+	if (*s == '.') {
+		size_t frac = strspn(s + 1, "0123456789");
+
+		digits += frac;
+		s += 1 + frac;
+	}
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!strspn(s, "0123456789"))
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return !*s;
+}
+
+/* Parses a decimal number (see above) in [lo, hi]; 0 on success. */
 static int parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
 	double v;
 
+	if (!decimal_syntax(s))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+	if (errno || *end || !isfinite(v) || v < lo || v > hi)
 		return -1;
 	*out = v;
 	return 0;
@@ -218,9 +291,17 @@ static void parse_setting(struct argp_state *state, struct parse_ctx *c, int key
 	enum setting_key k = (enum setting_key)(key - OPT_SETTING);
 	double *dst = setting_number(&c->o->set, k), lo = 0, hi = 0;
 	bool whole = setting_is_whole(k);
+	unsigned long long n;
+	int bad = !dst || setting_range(k, &lo, &hi);
 
-	if (!dst || setting_range(k, &lo, &hi) || parse_double(arg, lo, hi, dst) ||
-	    (whole && *dst != floor(*dst))) {
+	if (!bad && whole) {
+		bad = parse_whole(arg, (unsigned long long)lo, (unsigned long long)hi, &n);
+		if (!bad)
+			*dst = (double)n;
+	} else if (!bad) {
+		bad = parse_double(arg, lo, hi, dst);
+	}
+	if (bad) {
 		argp_failure(state, ETL_EXIT_USAGE, 0, "invalid --%s '%s': expected a %s in [%g, %g]",
 			     setting_flag(table, key), arg, whole ? "whole number" : "number", lo, hi);
 		return;
@@ -296,7 +377,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct parse_ctx *c = state->input;
 	struct options *o = c->o;
-	double v;
+	unsigned long long v;
 
 	if (key >= OPT_SETTING && key < OPT_SETTING + SET__MAX) {
 		parse_setting(state, c, key, arg, opts);
@@ -304,9 +385,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	switch (key) {
 	case 'p':
-		if (parse_double(arg, 1, INT_MAX, &v) || v != (pid_t)v)
+		if (parse_whole(arg, 1, INT_MAX, &v))
 			argp_failure(state, ETL_EXIT_USAGE, 0,
-				     "invalid PID '%s': expected a positive process id", arg);
+				     "invalid PID '%s': expected a process id, decimal digits from 1 "
+				     "to %d (no sign, spaces or leading zeros)", arg, INT_MAX);
 		else if (o->npids >= OPTIONS_MAX_PIDS)
 			argp_failure(state, ETL_EXIT_USAGE, 0,
 				     "too many -p options: at most %d processes", OPTIONS_MAX_PIDS);
@@ -367,7 +449,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		file_arg(state, "--timeline", arg, &o->report.timeline);
 		break;
 	case OPT_TIMELINE_MAX:
-		if (parse_double(arg, 1, 1e9, &v) || v != floor(v))
+		if (parse_whole(arg, 1, 1000000000, &v))
 			argp_failure(state, ETL_EXIT_USAGE, 0,
 				     "invalid --timeline-max-events '%s': expected a whole number in "
 				     "[1, 1000000000]", arg);
@@ -385,10 +467,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_RINGBUF:
-		if (parse_double(arg, 1, 1024, &v) || v != (unsigned int)v ||
-		    ((unsigned int)v & ((unsigned int)v - 1)))
+		if (parse_whole(arg, 1, 1024, &v) || (v & (v - 1)))
 			argp_failure(state, ETL_EXIT_USAGE, 0,
-				     "invalid --ringbuf-mb '%s': expected a power of two, 1-1024", arg);
+				     "invalid --ringbuf-mb '%s': expected a power of two from 1 to "
+				     "1024, in decimal digits", arg);
 		else
 			o->ringbuf_mb = (unsigned int)v;
 		break;

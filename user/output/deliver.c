@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/diag.h"
 #include "output/deliver.h"
@@ -13,53 +14,56 @@
 
 #define LISTED_REGRESSIONS 5
 
-/* Prints "etltrace: cannot write WHAT to PATH: REASON". */
-static void write_error(const char *what, const char *path, int err)
+/* Prints "etltrace: cannot write WHAT to PATH: REASON", REASON why or else
+ * err's text; when PATH is standard output (/dev/stdout), how to write
+ * there instead. */
+static void write_error(const char *what, const char *path, int err, const char *why)
 {
 	char *p = path ? name_for_terminal(path) : NULL;
-	const char *why = strerror(-err);
 
-	if (err == -ELOOP)
-		why = "it is a symbolic link (refused: give the file it points to)";
-	else if (err == -EISDIR)
-		why = "it is a directory";
-	diag("cannot write %s to %s: %s", what, path ? (p ? p : "?") : "stdout", why);
+	if (path && strcmp(what, "the baseline") && out_is_fd(path, STDOUT_FILENO))
+		diag("cannot write %s to %s: it is standard output, where %s goes without -o "
+		     "(only regular files are given with -o)", what, p ? p : "?", what);
+	else
+		diag("cannot write %s to %s: %s", what, path ? (p ? p : "?") : "stdout",
+		     why && *why ? why
+		     : err == -EBADF && !path ? "it is closed (give -o FILE)" : strerror(-err));
 	free(p);
 }
 
+/* out_check for path (if any), with one line on failure. */
 static int check_path(const char *path, const char *what)
 {
-	struct stat st;
+	char why[OUT_WHY_MAX] = "";
+	int err = path ? out_check(path, why, sizeof(why)) : 0;
 
-	if (!path || lstat(path, &st))
-		return 0; /* absent: created at the end; other errors show then */
-	if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) {
-		write_error(what, path, S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR);
-		return S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR;
-	}
-	return 0;
+	if (err)
+		write_error(what, path, err, why);
+	return err;
 }
 
 int deliver_check(const struct report_settings *rs, const char *what)
 {
 	if (!rs->output && rs->stdout_closed) {
-		diag("cannot write %s to stdout: it is closed (give -o FILE)", what);
+		write_error(what, NULL, -EBADF, NULL);
 		return -EBADF;
 	}
-	return check_path(rs->output, what) ?: check_path(rs->save_baseline, "the baseline");
+	return check_path(rs->output, what) ?: check_path(rs->save_baseline, "the baseline") ?:
+	       check_path(rs->timeline, "the timeline") ?: check_path(rs->html, "the HTML report");
 }
 
 int deliver_file(const char *path, const char *what, bool stdout_closed,
 		 int (*writer)(void *ctx, FILE *f), void *ctx)
 {
+	char why[OUT_WHY_MAX] = "";
 	struct out_file out;
 	int err;
 
 	if (!path && stdout_closed) {
-		write_error(what, NULL, -EBADF);
+		write_error(what, NULL, -EBADF, NULL);
 		return -EBADF;
 	}
-	err = out_open(&out, path);
+	err = out_open(&out, path, why, sizeof(why));
 	if (!err) {
 		errno = 0;
 		err = writer(ctx, out.f);
@@ -71,7 +75,7 @@ int deliver_file(const char *path, const char *what, bool stdout_closed,
 			err = out_commit(&out);
 	}
 	if (err)
-		write_error(what, path, err);
+		write_error(what, path, err, why);
 	return err;
 }
 

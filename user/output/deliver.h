@@ -3,7 +3,7 @@
  * deliver.h - everything written when a trace ends: the report (text or
  * JSON, to stdout or -o FILE), the comparison with --baseline, and the
  * --save-baseline file; and the same writing for `etltrace compare`.
- * Files are written atomically (output.h).
+ * Files are written atomically and safely (outfile.h).
  */
 #ifndef ETLTRACE_DELIVER_H
 #define ETLTRACE_DELIVER_H
@@ -31,9 +31,11 @@ struct report_settings {
 };
 
 /* Refuses, before any tracing, output paths (-o, --save-baseline) that
- * cannot be written safely (a symbolic link, a directory) and output for a
- * closed stdout; `what` names the -o output ("the report"). Prints one line
- * and returns a negative errno, or returns 0. */
+ * could not be written at the end (out_check: a missing or unwritable
+ * directory, a symbolic link another user could have planted, anything but
+ * a regular file) and output for a closed stdout; `what` names the -o
+ * output ("the report"). Prints one line and returns a negative errno, or
+ * returns 0. */
 int deliver_check(const struct report_settings *rs, const char *what);
 
 /* Writes what one trace produced: the report (prepared here, see

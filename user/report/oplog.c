@@ -3,16 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "output/outfile.h"
 #include "util/names.h"
 #include "report/oplog.h"
 
 #define BYTES_PER_MB 1048576.0
 
-int oplog_open(struct oplog *l, const char *path, const char *const *filters, size_t nfilters)
+int oplog_open(struct oplog *l, const char *path, const char *const *filters, size_t nfilters,
+	       char *why, size_t whylen)
 {
 	int fd;
 
@@ -23,13 +26,14 @@ int oplog_open(struct oplog *l, const char *path, const char *const *filters, si
 		l->f = stderr;
 		return 0;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0666);
+	fd = out_open_append(path, why, whylen);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	l->f = fdopen(fd, "a");
 	if (!l->f) {
 		int err = -errno;
 
+		snprintf(why, whylen, "%s", strerror(-err));
 		close(fd);
 		return err;
 	}

@@ -31,9 +31,12 @@ struct oplog {
 };
 
 /* Opens the log: stderr if path is NULL, otherwise path opened for appending
- * (created 0666 & ~umask; a symlink is refused). filters (not copied) must
- * outlive l. Returns 0 or a negative errno. */
-int oplog_open(struct oplog *l, const char *path, const char *const *filters, size_t nfilters);
+ * by out_open_append (outfile.h: created 0666 & ~umask, regular files only,
+ * no symbolic link another user could have planted). filters (not copied)
+ * must outlive l. Returns 0, or a negative errno after writing a reason
+ * into why (OUT_WHY_MAX bytes are enough). */
+int oplog_open(struct oplog *l, const char *path, const char *const *filters, size_t nfilters,
+	       char *why, size_t whylen);
 
 /* Writes the line of one operation to f (without filtering). Returns 0, or
  * -EIO if f reported an error, -ENOMEM. */

@@ -280,10 +280,12 @@ int reports_open(struct run *r)
 	if (o->interval > 0) {
 		r->stream = stdout;
 		if (r->rs.output) {
-			err = out_open_stream(&r->stream, r->rs.output);
+			char why[OUT_WHY_MAX];
+
+			err = out_open_stream(&r->stream, r->rs.output, why, sizeof(why));
 			if (err) {
-				diag("cannot write the reports to %s: %s", r->rs.output, strerror(-err));
-				return ETL_EXIT_OUTPUT;
+				diag("cannot write the reports to %s: %s", r->rs.output, why);
+				return exit_code(STAGE_OUTPUT, err);
 			}
 			r->stream_own = true;
 		}

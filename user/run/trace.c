@@ -236,13 +236,32 @@ static int setup_signals(struct run *r)
 	return r->sigfd < 0 ? -errno : 0;
 }
 
-/* Checks made before anything is traced: the report's destinations and the
- * baseline. Returns 0 or an exit code after printing one line. */
+/* "etltrace: cannot write the log to PATH: WHY", or how to log to stderr
+ * when PATH is stderr (/dev/stderr). */
+static void log_error(const char *path, const char *why)
+{
+	char *p = name_for_terminal(path);
+
+	if (out_is_fd(path, STDERR_FILENO))
+		diag("cannot write the log to %s: it is standard error, where --log without =FILE "
+		     "logs (only regular files are given with =FILE)", p ? p : "?");
+	else
+		diag("cannot write the log to %s: %s", p ? p : "?", why);
+	free(p);
+}
+
+/* Checks made before anything is traced: the destinations of the report and
+ * the log (so that a long run is never lost at its end), and the baseline.
+ * Returns 0 or an exit code after printing one line. */
 static int check_inputs_outputs(struct run *r)
 {
-	char err[640];
+	char err[640], why[OUT_WHY_MAX];
 	int rc = exit_code(STAGE_OUTPUT, deliver_check(&r->rs, "the report"));
 
+	if (!rc && r->o->log_file && (rc = out_check(r->o->log_file, why, sizeof(why)))) {
+		log_error(r->o->log_file, why);
+		rc = exit_code(STAGE_OUTPUT, rc);
+	}
 	if (rc || !r->rs.baseline)
 		return rc;
 	if (perf_ops_load("baseline", r->rs.baseline, &r->base, err, sizeof(err))) {
@@ -262,15 +281,16 @@ static void log_sink(void *ctx, const struct op_event *ev)
 static int open_log(struct run *r)
 {
 	const struct options *o = r->o;
+	char why[OUT_WHY_MAX] = "";
 	int err;
 
 	if (!o->log)
 		return 0;
-	err = oplog_open(&r->log, o->log_file, o->log_filters, (size_t)o->nlog_filters);
+	err = oplog_open(&r->log, o->log_file, o->log_filters, (size_t)o->nlog_filters, why,
+			 sizeof(why));
 	if (err) {
-		diag("cannot open the log %s: %s", o->log_file,
-		     err == -ELOOP ? "it is a symbolic link (refused)" : strerror(-err));
-		return ETL_EXIT_OUTPUT;
+		log_error(o->log_file, why);
+		return exit_code(STAGE_OUTPUT, err);
 	}
 	r->log_open = true;
 	return exit_code(STAGE_RUN, intake_add_sink(&r->in, log_sink, &r->log));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/jsonfile.h"
+#include "util/jsonkeys.h"
 
 /* Reads up to max + 1 bytes of fd into a NUL-terminated malloc'd buffer.
  * Returns 0, -EFBIG when there are more than max, or -errno. */
@@ -101,6 +102,9 @@ int json_load_file(const char *path, size_t max_bytes, struct json_object **out,
 			 json_tokener_get_parse_end(tok));
 		goto cleanup;
 	}
+	/* json-c would have cut a key at a NUL and kept one of two equal keys. */
+	if (json_keys_check(text, len, err, errlen))
+		goto cleanup;
 	*out = doc;
 	doc = NULL;
 	rc = 0;

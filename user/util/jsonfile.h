@@ -13,7 +13,8 @@
 
 /* Parses the whole of `path` (at most max_bytes) as one strict JSON
  * document (RFC 8259, valid UTF-8, nothing but whitespace after it; json-c
- * also takes NaN and Infinity, which callers reject as non-finite). On
+ * also takes NaN and Infinity, which callers reject as non-finite), with
+ * no key holding a NUL and no key given twice in an object (jsonkeys.h). On
  * success stores the document in *out (the caller json_object_put()s it) and
  * returns 0. Otherwise returns -1 and writes into err (capacity errlen) a
  * reason without the path, e.g. "not valid JSON: unexpected end of data
