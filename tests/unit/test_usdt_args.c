@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/user.h>
+#include <asm/ptrace.h>
 
 #include <cmocka.h>
 
@@ -99,10 +101,45 @@ static void test_unsupported_operands_are_rejected(void **state)
 			fail_msg("accepted '%s'", bad[i]);
 }
 
+/* The one register list (ETL_REGS) decodes every name of every register
+ * to the offset of the register in the kernel's pt_regs: user_regs_struct,
+ * which the decoder and the tracer's program table use, has pt_regs's
+ * layout, as the BPF programs read it. */
+static void test_every_register_name_of_the_list_decodes_to_its_pt_regs_offset(void **state)
+{
+	static const struct {
+		const char *names[4];
+		size_t user_off, kernel_off;
+	} regs[] = {
+#define REG(field, r64, r32, r16, r8)                                                    \
+		{ { #r64, #r32, #r16, #r8 }, offsetof(struct user_regs_struct, r64),     \
+		  offsetof(struct pt_regs, r64) },
+		ETL_REGS(REG)
+#undef REG
+	};
+	static const int sizes[4] = { 8, 4, 2, 1 };
+
+	(void)state;
+	assert_int_equal(sizeof(regs) / sizeof(regs[0]), 16);
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		assert_int_equal(regs[i].user_off, regs[i].kernel_off);
+		for (int k = 0; k < 4; k++) {
+			struct etl_usdt_spec s;
+			char arg[32];
+
+			snprintf(arg, sizeof(arg), "%d@%%%s", sizes[k], regs[i].names[k]);
+			assert_int_equal(usdt_parse_args(arg, &s), 0);
+			assert_int_equal(s.arg[0].reg_off, regs[i].kernel_off);
+			assert_int_equal(s.arg[0].shift, 64 - 8 * sizes[k]);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_operand_reads_the_whole_register),
+		cmocka_unit_test(test_every_register_name_of_the_list_decodes_to_its_pt_regs_offset),
 		cmocka_unit_test(test_low_parts_map_to_their_full_register_with_a_shift),
 		cmocka_unit_test(test_memory_operands_with_and_without_offset),
 		cmocka_unit_test(test_constants_decimal_and_negative),

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* timeline.c - operations as they happened, see timeline.h. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "collect/timeline.h"
+#include "util/procfs.h"
 
 #define CHUNK 4096 /* events per allocation */
 #define NAME_BUCKETS 4096
@@ -93,9 +92,6 @@ static void note_thread(struct timeline *tl, uint32_t pid, uint32_t tid)
 	size_t b = tid % NAME_BUCKETS;
 	struct tl_thread *v, *t;
 	uint32_t *next;
-	char path[64];
-	ssize_t n = -1;
-	int fd;
 
 	for (uint32_t i = tl->thread_head[b]; i; i = tl->thread_next[i - 1])
 		if (tl->threads[i - 1].tid == tid && tl->threads[i - 1].pid == pid)
@@ -112,14 +108,7 @@ static void note_thread(struct timeline *tl, uint32_t pid, uint32_t tid)
 	tl->thread_head[b] = (uint32_t)tl->nthreads;
 	t->pid = pid;
 	t->tid = tid;
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, t->comm, sizeof(t->comm) - 1);
-		close(fd);
-	}
-	t->comm[n > 0 ? n : 0] = '\0';
-	t->comm[strcspn(t->comm, "\n")] = '\0';
+	procfs_comm((pid_t)pid, (pid_t)tid, t->comm, sizeof(t->comm));
 }
 
 void timeline_sink(void *ctx, const struct op_event *ev)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "target/process.h"
+#include "util/procfs.h"
 
 #define PF_KTHREAD 0x00200000
 
