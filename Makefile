@@ -24,7 +24,7 @@ DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              python3 python3-venv man-db groff-base
 BENCH_PKGS := bpftrace python3-psutil
 # The HTML report's test loads pages in a real headless browser.
-TEST_PKGS := chromium
+TEST_PKGS := chromium postgresql-15
 KERNEL_PKGS := qemu-system-x86 busybox-static cpio kmod
 
 CFLAGS    ?= -O2 -g

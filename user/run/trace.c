@@ -320,11 +320,10 @@ static int check_pairs(const struct run *r, const struct process *p)
 		for (size_t k = 0; k < p->img.nmaps && !found; k++)
 			found = p->img.maps[k].obj && pairs_found(pairs, i, &p->img.maps[k].obj->usdt);
 		if (!found) {
-			char *have = attach_probes_listed(p);
+			char *have = attach_probes_listed(p, pairs->v[i].provider);
 
-			diag("no probe %s:%s with an end %s in process %d; its USDT probes: %s",
-			     pairs->v[i].provider, pairs->v[i].start, pairs->v[i].end[0], (int)p->pid,
-			     have && *have ? have : "(none)");
+			diag("no probe %s:%s with an end %s in process %d; %s", pairs->v[i].provider,
+			     pairs->v[i].start, pairs->v[i].end[0], (int)p->pid, have ? have : "");
 			free(have);
 			return -1;
 		}
@@ -367,6 +366,8 @@ static int check_pids(struct run *r)
 			diag("cannot read the memory map of process %d: %s", (int)pid, strerror(-err));
 			return exit_code(STAGE_TARGET, err);
 		}
+		if (check_pairs(r, p))
+			return ETL_EXIT_NO_MARKERS;
 		if (!process_has_markers(p)) {
 			char *searched = attach_searched(p);
 
@@ -374,8 +375,6 @@ static int check_pids(struct run *r)
 			free(searched);
 			return ETL_EXIT_NO_MARKERS;
 		}
-		if (check_pairs(r, p))
-			return ETL_EXIT_NO_MARKERS;
 	}
 	return 0;
 }

@@ -114,8 +114,9 @@ char *attach_searched(const struct process *p)
 	return list;
 }
 
-/* Whether provider:name is among the first n notes of the image already. */
-static bool listed_before(const struct process *p, size_t map, size_t note)
+/* Whether the note of map `map` at index `note` repeats, by provider (and
+ * name unless only_provider), one before it in p's image. */
+static bool listed_before(const struct process *p, size_t map, size_t note, bool only_provider)
 {
 	const struct usdt_note *x = &p->img.maps[map].obj->usdt.notes[note];
 
@@ -124,41 +125,58 @@ static bool listed_before(const struct process *p, size_t map, size_t note)
 
 		for (size_t k = 0; o && k < o->usdt.n && (i < map || k < note); k++)
 			if (!strcmp(o->usdt.notes[k].provider, x->provider) &&
-			    !strcmp(o->usdt.notes[k].name, x->name))
+			    (only_provider || !strcmp(o->usdt.notes[k].name, x->name)))
 				return true;
 	}
 	return false;
 }
 
-char *attach_probes_listed(const struct process *p)
+/* Lists, once each, the probe names of provider in p's image, or (when
+ * provider is NULL) the providers. Returns how many. */
+static size_t list_notes(FILE *f, const struct process *p, const char *provider)
 {
-	char *list = NULL;
-	size_t len = 0, listed = 0;
-	FILE *f = open_memstream(&list, &len);
+	size_t listed = 0;
 
-	if (!f)
-		return NULL;
 	for (size_t i = 0; i < p->img.nmaps; i++) {
 		const struct object *o = p->img.maps[i].obj;
 
 		for (size_t k = 0; o && k < o->usdt.n; k++) {
-			char *pr, *nm;
+			const struct usdt_note *n = &o->usdt.notes[k];
+			char *shown;
 
-			if (listed_before(p, i, k))
+			if ((provider && strcmp(n->provider, provider)) ||
+			    listed_before(p, i, k, !provider))
 				continue;
-			if (listed++ == 40) {
-				fputs(", ...", f);
-				goto done;
-			}
-			pr = name_for_terminal(o->usdt.notes[k].provider);
-			nm = name_for_terminal(o->usdt.notes[k].name);
-			fprintf(f, "%s%s:%s", listed > 1 ? ", " : "", pr ? pr : "?", nm ? nm : "?");
-			free(pr);
-			free(nm);
+			shown = name_for_terminal(provider ? n->name : n->provider);
+			fprintf(f, "%s%s", listed++ ? ", " : "", shown ? shown : "?");
+			free(shown);
 		}
 	}
-done:
+	return listed;
+}
+
+char *attach_probes_listed(const struct process *p, const char *provider)
+{
+	char *list = NULL, *prov = name_for_terminal(provider);
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+
+	if (!f || !prov) {
+		if (f)
+			fclose(f);
+		free(list);
+		free(prov);
+		return NULL;
+	}
+	fprintf(f, "its probes of provider %s: ", prov);
+	if (!list_notes(f, p, provider)) {
+		rewind(f);
+		fputs("it has no provider of that name; its providers: ", f);
+		if (!list_notes(f, p, NULL))
+			fputs("(none)", f);
+	}
 	fclose(f);
+	free(prov);
 	return list;
 }
 

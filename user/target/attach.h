@@ -51,10 +51,10 @@ bool process_has_markers(const struct process *p);
  * list (", "-separated, escaped for the terminal), NULL on ENOMEM. */
 char *attach_searched(const struct process *p);
 
-/* The USDT probes p's current image has, "provider:name" once each,
- * ", "-separated and escaped, at most 40 (then ", ..."); malloc'd, NULL on
- * ENOMEM. */
-char *attach_probes_listed(const struct process *p);
+/* What p's current image has of USDT provider `provider`, for a message:
+ * "its probes of provider P: a, b, ..." (each name once, escaped), or,
+ * when it has none, its providers. malloc'd, NULL on ENOMEM. */
+char *attach_probes_listed(const struct process *p, const char *provider);
 
 /* Says that process pid has no etl markers, naming the files searched
  * (exit 4); `later` adds that libraries it loaded later were watched too. */
