@@ -69,17 +69,37 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ETL_MAX_PROCS); /* resized by the loader */
-	__type(key, __u32);                 /* tgid */
-	__type(value, struct etl_proc);
+	__uint(max_entries, ETL_MAX_PROCS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u32); /* its slot of proc_state */
 } procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ETL_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct etl_proc);
+} proc_state SEC(".maps");
+
+/* Which slots of proc_state BPF has given out (the first word is the
+ * loader's, never taken here). */
+struct slots_used {
+	__u64 w[ETL_MAX_PROCS / 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slots_used);
+} slots_used SEC(".maps");
 
 /* mm of each traced process that has run an operation, for rss_stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, ETL_MAX_PROCS); /* resized by the loader */
-	__type(key, __u64);                 /* struct mm_struct * */
-	__type(value, __u32);               /* tgid */
+	__uint(max_entries, ETL_MAX_PROCS);
+	__type(key, __u64);   /* struct mm_struct * */
+	__type(value, __u32); /* its slot of proc_state */
 } mm_procs SEC(".maps");
 
 struct counters {
@@ -229,16 +249,86 @@ static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 
 	submit(ring, e, sizeof(*e), true);
 }
 
-/* Adds process tgid (whose task is p) to the traced set. Returns 0, or
- * -1 if the set is full (counted). */
+/* The index of the only bit set in b. */
+static __always_inline __u32 bit_index(__u64 b)
+{
+	__u32 r = 0;
+
+	if (b >> 32) {
+		r += 32;
+		b >>= 32;
+	}
+	if (b >> 16) {
+		r += 16;
+		b >>= 16;
+	}
+	if (b >> 8) {
+		r += 8;
+		b >>= 8;
+	}
+	if (b >> 4) {
+		r += 4;
+		b >>= 4;
+	}
+	if (b >> 2) {
+		r += 2;
+		b >>= 2;
+	}
+	return r + (__u32)(b >> 1);
+}
+
+/* Takes a free slot of proc_state, emptied; ETL_MAX_PROCS if none. */
+static __always_inline __u32 take_slot(void)
+{
+	__u32 zero = 0;
+	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
+
+	if (!u)
+		return ETL_MAX_PROCS;
+	for (__u32 i = ETL_LOADER_SLOTS / 64; i < ETL_MAX_PROCS / 64; i++) {
+		__u64 old = u->w[i], bit = ~old & (old + 1); /* the lowest free one */
+		struct etl_proc *ps;
+		__u32 slot;
+
+		if (!bit)
+			continue;
+		if (__sync_val_compare_and_swap(&u->w[i], old, old | bit) != old)
+			continue; /* taken meanwhile: the next word (rare) */
+		slot = i * 64 + bit_index(bit);
+		ps = bpf_map_lookup_elem(&proc_state, &slot);
+		if (ps)
+			__builtin_memset(ps, 0, sizeof(*ps));
+		return slot;
+	}
+	return ETL_MAX_PROCS;
+}
+
+static __always_inline void give_slot(__u32 slot)
+{
+	__u32 zero = 0;
+	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
+
+	if (u && slot >= ETL_LOADER_SLOTS && slot < ETL_MAX_PROCS)
+		__sync_fetch_and_and(&u->w[(slot / 64) & (ETL_MAX_PROCS / 64 - 1)],
+				     ~(1ull << (slot % 64)));
+}
+
+/* Adds process tgid to the traced set. Returns 0, or -1 if it is full
+ * (counted). */
 static __always_inline int trace_proc(__u32 tgid)
 {
-	struct etl_proc zero = {};
+	__u32 slot;
 
-	if (bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST) == 0)
-		return 0;
 	if (bpf_map_lookup_elem(&procs, &tgid))
-		return 0; /* added meanwhile */
+		return 0;
+	slot = take_slot();
+	if (slot < ETL_MAX_PROCS) {
+		if (bpf_map_update_elem(&procs, &tgid, &slot, BPF_NOEXIST) == 0)
+			return 0;
+		give_slot(slot);
+		if (bpf_map_lookup_elem(&procs, &tgid))
+			return 0; /* added meanwhile */
+	}
 	count(ETL_CNT_PROCS_FULL);
 	return -1;
 }
@@ -250,19 +340,27 @@ static __always_inline int trace_proc(__u32 tgid)
 static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
 {
 	struct etl_thread_stack *s;
-	__u32 tgid;
+	__u32 tgid, *slot;
 
 	if (!t)
 		return NULL;
 	tgid = t->tgid;
-	if (!bpf_map_lookup_elem(&procs, &tgid)) {
+	slot = bpf_map_lookup_elem(&procs, &tgid);
+	if (!slot) {
 		if (!accept_any || trace_proc(tgid))
 			return NULL;
 		proc_event(ETL_PROC_NEW, t, 0);
+		slot = bpf_map_lookup_elem(&procs, &tgid);
+		if (!slot)
+			return NULL;
 	}
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s)
+	if (!s) {
+		count(ETL_CNT_STARTS); /* its start is counted, and lost here */
 		count(ETL_CNT_NO_STORAGE);
+		return NULL;
+	}
+	s->proc_slot = *slot;
 	return s;
 }
 
@@ -333,10 +431,10 @@ static __always_inline __u64 cpu_now(const struct etl_thread_stack *s, __u64 now
 
 /* The RSS high-water slot of this thread in its process, claimed on first
  * use; NULL if all slots are taken. */
-static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, __u32 tgid,
-					struct mm_struct *mm)
+static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, struct mm_struct *mm)
 {
-	struct etl_proc *ps = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 slot = s->proc_slot;
+	struct etl_proc *ps = bpf_map_lookup_elem(&proc_state, &slot);
 
 	if (!ps)
 		return NULL;
@@ -345,7 +443,7 @@ static __always_inline __u64 *peak_slot(struct etl_thread_stack *s, __u32 tgid,
 		__u64 key = (__u64)mm;
 
 		ps->mm = key;
-		bpf_map_update_elem(&mm_procs, &key, &tgid, BPF_ANY);
+		bpf_map_update_elem(&mm_procs, &key, &slot, BPF_ANY);
 	}
 	if (!s->peak_slot) {
 		for (__u32 k = 0; k < ETL_PEAK_SLOTS; k++) {
@@ -451,7 +549,7 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	f->rss_start = rss_bytes(t->mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
-		__u64 *hw = peak_slot(s, t->tgid, t->mm);
+		__u64 *hw = peak_slot(s, t->mm);
 
 		if (hw) {
 			/* The enclosing operation keeps what it reached so far;
@@ -692,7 +790,7 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 	if (collect_resources) {
 		e.cpu = cpu_now(s, e.now);
 		if (s->peak_slot)
-			hw = peak_slot(s, t->tgid, t->mm);
+			hw = peak_slot(s, t->mm);
 		else
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
@@ -723,10 +821,11 @@ static __always_inline void flush_open(struct task_struct *t, struct etl_thread_
 	}
 }
 
-/* Gives back thread t's peak slot in process tgid. */
-static __always_inline void free_slot(struct etl_thread_stack *s, __u32 tgid)
+/* Gives back the thread's peak slot in its process. */
+static __always_inline void free_peak_slot(struct etl_thread_stack *s)
 {
-	struct etl_proc *ps = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 slot = s->proc_slot;
+	struct etl_proc *ps = bpf_map_lookup_elem(&proc_state, &slot);
 
 	if (ps && s->peak_slot)
 		__sync_fetch_and_and(&ps->slots_used, ~(1u << ((s->peak_slot - 1) & 31)));
@@ -740,24 +839,27 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *t)
 {
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
-	__u32 tgid = t->tgid;
+	__u32 tgid = t->tgid, *at, slot;
 	struct etl_proc *ps;
 
 	if (s) {
 		flush_open(t, s);
-		free_slot(s, tgid);
+		free_peak_slot(s);
 	}
 	if (BPF_CORE_READ(t, signal, live.counter) != 0)
 		return 0;
-	ps = bpf_map_lookup_elem(&procs, &tgid);
-	if (!ps)
+	at = bpf_map_lookup_elem(&procs, &tgid);
+	if (!at)
 		return 0;
-	if (ps->mm) {
+	slot = *at;
+	ps = bpf_map_lookup_elem(&proc_state, &slot);
+	if (ps && ps->mm) {
 		__u64 mm = ps->mm;
 
 		bpf_map_delete_elem(&mm_procs, &mm);
 	}
 	bpf_map_delete_elem(&procs, &tgid);
+	give_slot(slot);
 	proc_event(ETL_PROC_EXIT, t, 0);
 	return 0;
 }
@@ -784,14 +886,15 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, p, NULL, 0);
-	__u32 tgid = p->tgid;
+	__u32 tgid = p->tgid, *slot;
 	struct etl_proc *ps;
 
 	if (s) {
 		flush_open(p, s);
-		free_slot(s, tgid);
+		free_peak_slot(s);
 	}
-	ps = bpf_map_lookup_elem(&procs, &tgid);
+	slot = bpf_map_lookup_elem(&procs, &tgid);
+	ps = slot ? bpf_map_lookup_elem(&proc_state, slot) : NULL;
 	if (!ps)
 		return 0;
 	if (ps->mm) {
@@ -945,12 +1048,12 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm)
 {
 	__u64 key = (__u64)mm, rss, used;
 	struct etl_proc *ps;
-	__u32 *tgid;
+	__u32 *slot;
 
-	tgid = bpf_map_lookup_elem(&mm_procs, &key);
-	if (!tgid)
+	slot = bpf_map_lookup_elem(&mm_procs, &key);
+	if (!slot)
 		return 0;
-	ps = bpf_map_lookup_elem(&procs, tgid);
+	ps = bpf_map_lookup_elem(&proc_state, slot);
 	if (!ps || !ps->slots_used)
 		return 0;
 	rss = rss_bytes(mm);

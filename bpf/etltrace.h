@@ -23,8 +23,11 @@
  * counted (ETL_CNT_STACK_OVERFLOW) and their matching ends ignored. */
 #define ETL_STACK_MAX 32
 
-/* Processes traced at once (the procs map; the loader may raise it). */
+/* Processes traced at once: each has a slot of proc_state. The loader
+ * gives its targets (-p, -- CMD) the first ETL_LOADER_SLOTS slots, in the
+ * order given; BPF takes the others for the processes it adds. */
 #define ETL_MAX_PROCS 4096
+#define ETL_LOADER_SLOTS 64
 
 /* Threads per process whose operations' peak RSS is tracked at once; the
  * operations of further threads are counted (ETL_CNT_PEAK_UNTRACKED). */
@@ -199,16 +202,18 @@ struct etl_thread_stack {
 	__u32 overflow;  /* open starts beyond ETL_STACK_MAX (counted, not kept) */
 	__u64 cpu_ns;    /* on-CPU time accumulated at context switches */
 	__u32 peak_slot; /* 1 + this thread's slot in etl_proc.hw, 0 if none */
-	__u32 pad;
+	__u32 proc_slot; /* its process's slot of proc_state */
 	struct etl_frame f[ETL_STACK_MAX];
 };
 
 /*
- * Per traced process (the procs hash map, by tgid; user space adds -p and
- * -- CMD targets, BPF their children and, with -b, what runs the binary):
- * its mm, for attributing kmem:rss_stat events (which fire in whichever
- * task changed the counter, kswapd included), and the RSS high-water mark
- * of each thread slot since that thread's innermost open operation started.
+ * Per traced process (the procs hash map gives its slot of the proc_state
+ * array by tgid; user space adds -p and -- CMD targets, BPF their children
+ * and, with -b, what runs the binary): its mm, for attributing
+ * kmem:rss_stat events (which fire in whichever task changed the counter,
+ * kswapd included), and the RSS high-water mark of each thread slot since
+ * that thread's innermost open operation started. Threads find it by the
+ * slot their stack keeps: an array lookup on the hot path, not a hash.
  */
 struct etl_proc {
 	__u64 mm;

@@ -86,6 +86,7 @@ void intake_record(struct intake *in, const struct etl_op_record *r)
 
 	in->records++;
 	name_of(in, r, p, name);
+	ev.name_hash = stats_hash(name);
 	for (size_t i = 0; i < in->nsinks; i++)
 		in->sinks[i].fn(in->sinks[i].ctx, &ev);
 }

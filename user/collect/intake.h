@@ -19,6 +19,7 @@
 /* One operation as the sinks see it. */
 struct op_event {
 	const char *name;              /* raw bytes, NUL-terminated, at most STATS_NAME_MAX */
+	uint64_t name_hash;            /* stats_hash(name) */
 	const struct op_sample *s;
 	const struct process *proc;    /* NULL if its process is no longer known */
 	uint32_t tgid, tid;

@@ -108,7 +108,7 @@ void procstats_sink(void *ctx, const struct op_event *ev)
 		return;
 	if (ev->proc)
 		memcpy(e->comm, ev->proc->comm, sizeof(e->comm));
-	err = stats_add(e->stats, ev->name, ev->s);
+	err = stats_add_hashed(e->stats, ev->name, ev->name_hash, ev->s);
 	if (err && !ps->error)
 		ps->error = err;
 }

@@ -141,9 +141,8 @@ static int stats_grow(struct stats *st)
 
 /* Returns the entry for `name`, created empty if absent and the table is
  * not full, or the overflow entry (*over set); NULL on ENOMEM. */
-static struct op_stats *stats_get(struct stats *st, const char *name, bool *over)
+static struct op_stats *stats_get(struct stats *st, const char *name, uint64_t hash, bool *over)
 {
-	uint64_t hash = name_hash(name);
 	struct slot *sl = slot_for(st->slots, st->cap, hash, name);
 	struct op_stats *op;
 
@@ -215,7 +214,19 @@ static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 	return 0;
 }
 
+uint64_t stats_hash(const char *name)
+{
+	char buf[STATS_NAME_MAX + 1];
+
+	return name_hash(cut_name(name, buf));
+}
+
 int stats_add(struct stats *st, const char *name, const struct op_sample *s)
+{
+	return name ? stats_add_hashed(st, name, stats_hash(name), s) : -EINVAL;
+}
+
+int stats_add_hashed(struct stats *st, const char *name, uint64_t hash, const struct op_sample *s)
 {
 	char buf[STATS_NAME_MAX + 1];
 	struct op_stats *op;
@@ -224,7 +235,7 @@ int stats_add(struct stats *st, const char *name, const struct op_sample *s)
 
 	if (!st || !name || !s)
 		return -EINVAL;
-	op = stats_get(st, cut_name(name, buf), &over);
+	op = stats_get(st, cut_name(name, buf), hash, &over);
 	if (!op)
 		return -ENOMEM;
 	if (s->unfinished)

@@ -84,6 +84,13 @@ void stats_free(struct stats *st);
  * argument is NULL. */
 int stats_add(struct stats *st, const char *name, const struct op_sample *s);
 
+/* The hash stats_add computes of name (cut at STATS_NAME_MAX bytes), for
+ * callers adding one sample to several tables: stats_add_hashed. */
+uint64_t stats_hash(const char *name);
+
+/* stats_add with the name's stats_hash already computed. */
+int stats_add_hashed(struct stats *st, const char *name, uint64_t hash, const struct op_sample *s);
+
 /* Number of entries: distinct names kept, plus one once the
  * STATS_OTHER_NAME entry exists. */
 size_t stats_size(const struct stats *st);

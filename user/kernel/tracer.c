@@ -281,7 +281,6 @@ static void set_rodata(struct tracer *tr, const struct tracer_config *cfg)
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		struct tracer **out)
 {
-	uint32_t max_procs = cfg->max_procs ? cfg->max_procs : ETL_MAX_PROCS;
 	struct tracer *tr;
 	int err;
 
@@ -302,8 +301,6 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 	set_rodata(tr, cfg);
 	choose_programs(tr, cfg);
 	err = size_rings(tr, cfg->ringbuf_bytes);
-	err = err ?: bpf_map__set_max_entries(tr->skel->maps.procs, max_procs);
-	err = err ?: bpf_map__set_max_entries(tr->skel->maps.mm_procs, max_procs);
 	err = err ?: etltrace__load(tr->skel);
 	err = err ?: add_hook(tr, tr->skel->progs.on_exit);
 	err = err ?: add_hook(tr, tr->skel->progs.on_fork);
@@ -321,13 +318,16 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
-int tracer_add_process(struct tracer *tr, pid_t pid)
+int tracer_add_process(struct tracer *tr, pid_t pid, unsigned int slot)
 {
 	struct etl_proc zero = {};
-	__u32 key = (__u32)pid;
+	__u32 key = (__u32)pid, at = slot;
 
-	if (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.procs), &key, &zero, BPF_NOEXIST) &&
-	    errno != EEXIST)
+	if (slot >= ETL_LOADER_SLOTS)
+		return -E2BIG;
+	if (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.proc_state), &at, &zero, 0) ||
+	    (bpf_map_update_elem(bpf_map__fd(tr->skel->maps.procs), &key, &at, BPF_NOEXIST) &&
+	     errno != EEXIST))
 		return errno == ENOMEM ? -E2BIG : -errno;
 	return 0;
 }

@@ -28,7 +28,6 @@ struct tracer_config {
 	bool hold_exec;          /* stop a traced process at exec until continued */
 	bool uprobe_multi;       /* attach with uprobe_multi links (else perf events) */
 	uint32_t ringbuf_bytes;  /* power of two, split over one ring per CPU */
-	uint32_t max_procs;      /* processes traced at once (0: ETL_MAX_PROCS) */
 	struct tracer_needs needs; /* programs to load besides the generic ones */
 	int verbose;             /* >= 3 forwards libbpf's messages to stderr */
 };
@@ -53,9 +52,10 @@ void tracer_needs_add(struct tracer_needs *needs, const struct etl_site *sites, 
 int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		struct tracer **out);
 
-/* Traces process pid (adds it to the BPF set). Returns 0 or -errno
- * (-E2BIG: the set is full). */
-int tracer_add_process(struct tracer *tr, pid_t pid);
+/* Traces process pid (adds it to the BPF set) in proc_state slot `slot`,
+ * below ETL_LOADER_SLOTS (a target's index). Returns 0 or -errno
+ * (-E2BIG: no such slot, or the set is full). */
+int tracer_add_process(struct tracer *tr, pid_t pid, unsigned int slot);
 
 /* Attaches op_end, then op_start, of sites[0..n) of the file at path, for
  * process pid (0: every process that maps it; the BPF set filters). Sites

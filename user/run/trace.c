@@ -31,6 +31,8 @@
 #define DRAIN_NS 50000000ull
 #define RESCAN_NS 1000000000ull
 
+_Static_assert(OPTIONS_MAX_PIDS <= ETL_LOADER_SLOTS, "each target has a loader slot");
+
 /* Processes with a section of their own in the report, at most. */
 #define PROCS_REPORTED 1024
 
@@ -64,10 +66,10 @@ uint64_t run_now_ns(void)
 static void stats_sink(void *ctx, const struct op_event *ev)
 {
 	struct run *r = ctx;
-	int err = stats_add(r->stats, ev->name, ev->s);
+	int err = stats_add_hashed(r->stats, ev->name, ev->name_hash, ev->s);
 
 	if (!err && r->istats)
-		err = stats_add(r->istats, ev->name, ev->s);
+		err = stats_add_hashed(r->istats, ev->name, ev->name_hash, ev->s);
 	if (err && !r->stats_err)
 		r->stats_err = err;
 }
@@ -121,8 +123,10 @@ int run_drain(struct run *r)
 		diag("reading the ring buffers failed: %s", strerror(-n));
 		return n;
 	}
-	procs_each(r->procs, fold_exited, r);
-	procs_settle(r->procs);
+	if (procs_unsettled(r->procs)) {
+		procs_each(r->procs, fold_exited, r);
+		procs_settle(r->procs);
+	}
 	flush_log(r);
 	return 0;
 }
@@ -411,7 +415,7 @@ static int open_tracer(struct run *r)
 	r->at = (struct attacher){ .tr = r->tr, .per_process = !o->children, .verbose = o->verbose };
 	r->fw = (struct follower){ .procs = r->procs, .objs = r->objs, .at = &r->at, .tr = r->tr };
 	for (int i = 0; i < r->ntargets; i++) {
-		err = tracer_add_process(r->tr, r->targets[i]);
+		err = tracer_add_process(r->tr, r->targets[i], (unsigned int)i);
 		if (err) {
 			diag("cannot trace process %d: %s", (int)r->targets[i], strerror(-err));
 			return exit_code(STAGE_KERNEL, err);

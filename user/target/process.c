@@ -24,6 +24,7 @@
 struct name_entry {
 	struct name_entry *next;
 	uint64_t addr;
+	size_t len;
 	bool cut;
 	char name[];
 };
@@ -255,6 +256,7 @@ static void cache_add(struct image *img, uint64_t addr, const char *name, size_t
 	if (!e)
 		return;
 	e->addr = addr;
+	e->len = n;
 	e->cut = cut;
 	memcpy(e->name, name, n + 1);
 	e->next = img->names->b[b];
@@ -291,9 +293,12 @@ int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool b
 		return -EINVAL;
 	e = by_addr ? cache_find(img, addr) : NULL;
 	if (e) {
-		snprintf(buf, len, "%s", e->name);
+		size_t n = e->len < len - 1 ? e->len : len - 1;
+
+		memcpy(buf, e->name, n);
+		buf[n] = '\0';
 		*cut = e->cut;
-		return (int)strlen(buf);
+		return (int)n;
 	}
 	/* The live process holds the image only while it runs it. */
 	if (img == &p->img && !p->exited)

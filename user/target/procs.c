@@ -17,6 +17,7 @@ struct node {
 struct procs {
 	struct node *b[PROC_BUCKETS];
 	size_t live;
+	size_t unsettled; /* nodes exited or with an old image */
 };
 
 struct procs *procs_new(void)
@@ -68,6 +69,11 @@ void procs_each(struct procs *t, void (*fn)(void *ctx, struct process *p), void 
 		}
 }
 
+size_t procs_unsettled(const struct procs *t)
+{
+	return t->unsettled;
+}
+
 size_t procs_live(const struct procs *t)
 {
 	return t->live;
@@ -86,19 +92,22 @@ void procs_exited(struct procs *t, struct process *p, uint64_t when_ns)
 		return;
 	p->exited = true;
 	p->exit_ns = when_ns;
+	t->unsettled++;
 	n->settled = 0;
 	t->live--;
 }
 
 void procs_exec(struct procs *t, struct process *p, uint64_t when_ns)
 {
-	(void)t;
+	t->unsettled++;
 	process_exec(p, when_ns);
 	node_of(p)->settled = 0;
 }
 
 void procs_settle(struct procs *t)
 {
+	size_t left = 0;
+
 	for (size_t b = 0; b < PROC_BUCKETS; b++) {
 		struct node **link = &t->b[b];
 
@@ -115,9 +124,11 @@ void procs_settle(struct procs *t)
 				free(n);
 				continue;
 			}
+			left += n->p.exited || n->p.old.nmaps;
 			link = &n->next;
 		}
 	}
+	t->unsettled = left;
 }
 
 void procs_free(struct procs *t)

@@ -43,6 +43,10 @@ void procs_exited(struct procs *t, struct process *p, uint64_t when_ns);
  * until procs_settle knows its records are read. */
 void procs_exec(struct procs *t, struct process *p, uint64_t when_ns);
 
+/* Processes that exited or exec'd and are not settled yet (an upper
+ * bound until the next procs_settle): it has nothing to do while it is 0. */
+size_t procs_unsettled(const struct procs *t);
+
 /* Called after each full read of the rings: removes processes that had
  * exited before the previous call (every record of theirs is read by now),
  * and drops images replaced by an exec before it. */
