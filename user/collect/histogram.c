@@ -200,6 +200,23 @@ size_t histogram_memory(const struct histogram *h)
 	return h ? chunks_held(h) * chunk_bytes(h) : 0;
 }
 
+int histogram_copy(struct histogram *dst, const struct histogram *src)
+{
+	size_t bytes = histogram_memory(src);
+
+	*dst = *src;
+	dst->counts = NULL;
+	if (!bytes)
+		return 0;
+	dst->counts = malloc(bytes);
+	if (!dst->counts) {
+		histogram_init(dst);
+		return -ENOMEM;
+	}
+	memcpy(dst->counts, src->counts, bytes);
+	return 0;
+}
+
 uint64_t histogram_count(const struct histogram *h)
 {
 	uint64_t n = 0;

@@ -51,6 +51,10 @@ int histogram_add(struct histogram *h, uint64_t v);
  * most HISTOGRAM_MAX_BYTES; the struct itself is not counted. 0 for NULL. */
 size_t histogram_memory(const struct histogram *h);
 
+/* Makes dst (empty, as histogram_init leaves it) a copy of src. Returns 0
+ * or -ENOMEM (dst left empty). */
+int histogram_copy(struct histogram *dst, const struct histogram *src);
+
 /* Number of values counted (summed over the chunks); 0 for NULL. */
 uint64_t histogram_count(const struct histogram *h);
 

@@ -8,6 +8,8 @@
 
 struct procstats {
 	struct procs *procs;
+	const struct stats *aggregate; /* v[0].stats while n == 1 and shared */
+	bool shared;
 	size_t max, max_ops;
 	struct proc_entry *v; /* in the order first seen */
 	size_t n;
@@ -17,13 +19,15 @@ struct procstats {
 	int error;
 };
 
-struct procstats *procstats_new(struct procs *procs, size_t max_procs, size_t max_operations)
+struct procstats *procstats_new(struct procs *procs, const struct stats *aggregate,
+				size_t max_procs, size_t max_operations)
 {
 	struct procstats *ps = calloc(1, sizeof(*ps));
 
 	if (!ps)
 		return NULL;
 	ps->procs = procs;
+	ps->aggregate = aggregate;
 	ps->max = max_procs ? max_procs : 1;
 	ps->max_ops = max_operations;
 	ps->v = calloc(ps->max, sizeof(*ps->v));
@@ -38,7 +42,7 @@ void procstats_free(struct procstats *ps)
 {
 	if (!ps)
 		return;
-	for (size_t i = 0; i < ps->n; i++)
+	for (size_t i = ps->shared; i < ps->n; i++)
 		stats_free(ps->v[i].stats);
 	free(ps->v);
 	free(ps);
@@ -81,6 +85,18 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 			ps->last = i;
 			return &ps->v[i];
 		}
+	if (ps->shared) {
+		/* A second process: the first gets its own copy of what was
+		 * all its samples (none of this one's yet). */
+		struct stats *own = stats_clone(ps->aggregate);
+
+		if (!own) {
+			ps->error = -ENOMEM;
+			return NULL;
+		}
+		ps->v[0].stats = own;
+		ps->shared = false;
+	}
 	if (ps->n == ps->max && !evict(ps)) {
 		ps->unreported++;
 		return NULL;
@@ -89,8 +105,10 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 	memset(e, 0, sizeof(*e));
 	e->pid = (pid_t)ev->tgid;
 	e->start_ns = start;
-	e->stats = stats_new(ps->max_ops);
-	if (!e->stats) {
+	if (ps->n == 0 && ps->aggregate) {
+		e->stats = (struct stats *)ps->aggregate; /* never written here */
+		ps->shared = true;
+	} else if (!(e->stats = stats_new(ps->max_ops))) {
 		ps->error = -ENOMEM;
 		return NULL;
 	}
@@ -108,6 +126,8 @@ void procstats_sink(void *ctx, const struct op_event *ev)
 		return;
 	if (ev->proc)
 		memcpy(e->comm, ev->proc->comm, sizeof(e->comm));
+	if (ps->shared)
+		return; /* the aggregate's own sink adds it */
 	err = stats_add_hashed(e->stats, ev->name, ev->name_hash, ev->s);
 	if (err && !ps->error)
 		ps->error = err;

@@ -4,6 +4,10 @@
  * per process (pid and command name): every process that ran an operation,
  * exited ones included, up to a cap; past it, the earliest exited process
  * gives up its place (its operations stay in the aggregate), counted.
+ *
+ * While one process has run operations, its statistics are the aggregate
+ * table itself (most runs trace one process: no second copy); the second
+ * process's first sample copies the aggregate into the first one's own.
  */
 #ifndef ETLTRACE_PROCSTATS_H
 #define ETLTRACE_PROCSTATS_H
@@ -27,8 +31,12 @@ struct proc_entry {
 struct procstats;
 
 /* Keeps up to max_procs processes, each with up to max_operations names.
- * procs (which outlives it) says which have exited. NULL on ENOMEM. */
-struct procstats *procstats_new(struct procs *procs, size_t max_procs, size_t max_operations);
+ * procs (which outlives it) says which have exited. aggregate (which
+ * outlives it too) is the table of every sample, fed by a sink that runs
+ * after procstats_sink, so it holds the samples before the current one.
+ * NULL on ENOMEM. */
+struct procstats *procstats_new(struct procs *procs, const struct stats *aggregate,
+				size_t max_procs, size_t max_operations);
 void procstats_free(struct procstats *ps);
 
 /* intake_sink_fn: adds the sample to its process's statistics. ctx is a

@@ -116,6 +116,54 @@ void stats_free(struct stats *st)
 	free(st);
 }
 
+/* A copy of op, its name and histogram included, or NULL. */
+static struct op_stats *op_clone(const struct op_stats *op)
+{
+	struct op_stats *c;
+
+	if (!op)
+		return NULL;
+	c = op_new(op->name);
+	if (!c)
+		return NULL;
+	*c = *op;
+	c->name = (char *)(c + 1);
+	if (histogram_copy(&c->hist, &op->hist)) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct stats *stats_clone(const struct stats *st)
+{
+	struct stats *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *st;
+	c->other = NULL;
+	c->slots = calloc(st->cap, sizeof(*c->slots));
+	if (!c->slots) {
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < st->cap; i++) {
+		if (!st->slots[i].op)
+			continue;
+		c->slots[i].hash = st->slots[i].hash;
+		c->slots[i].op = op_clone(st->slots[i].op);
+		if (!c->slots[i].op)
+			goto fail;
+	}
+	if (st->other && !(c->other = op_clone(st->other)))
+		goto fail;
+	return c;
+fail:
+	stats_free(c);
+	return NULL;
+}
+
 /* Doubles the capacity. Returns 0 or -ENOMEM (table unchanged). */
 static int stats_grow(struct stats *st)
 {

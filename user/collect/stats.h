@@ -77,6 +77,9 @@ struct stats *stats_new(size_t max_operations);
 /* Frees the table and every name it owns. NULL is allowed. */
 void stats_free(struct stats *st);
 
+/* A deep copy of st (same cap on names), or NULL on allocation failure. */
+struct stats *stats_clone(const struct stats *st);
+
 /* Adds one sample for `name` (copied, cut at STATS_NAME_MAX bytes): to its
  * entry, created if the table holds fewer than max_operations names, else
  * to the STATS_OTHER_NAME entry (then counted in stats_over_limit). Returns

@@ -769,7 +769,7 @@ static int open_sinks(struct run *r)
 
 	r->stats = stats_new(max_ops);
 	r->paths = paths_new(max_ops);
-	r->pstats = procstats_new(r->procs, PROCS_REPORTED, max_ops);
+	r->pstats = r->stats ? procstats_new(r->procs, r->stats, PROCS_REPORTED, max_ops) : NULL;
 	if (!r->stats || !r->paths || !r->pstats)
 		return -ENOMEM;
 	if (o->interval > 0 && !(r->istats = stats_new(max_ops)))
@@ -782,9 +782,9 @@ static int open_sinks(struct run *r)
 		return -ENOMEM;
 	intake_init(&r->in, r->procs);
 	r->in.pairs = &o->pairs;
+	intake_add_sink(&r->in, procstats_sink, r->pstats); /* before the aggregate's */
 	intake_add_sink(&r->in, stats_sink, r);
 	intake_add_sink(&r->in, paths_sink_of, r);
-	intake_add_sink(&r->in, procstats_sink, r->pstats);
 	if (r->series)
 		intake_add_sink(&r->in, series_sink, r->series);
 	if (r->timeline)
