@@ -24,18 +24,20 @@ int intake_add_sink(struct intake *in, intake_sink_fn fn, void *ctx)
 
 /* The record's name into buf[ETL_NAME_MAX]: as BPF read it, or read by the
  * loader from the image that ran the operation; a placeholder, counted,
- * when nobody can read it. An empty name is a name. */
-static void name_of(struct intake *in, const struct etl_op_record *r, struct process *p,
-		    char *buf)
+ * when nobody can read it. An empty name is a name. Returns its
+ * stats_hash (kept with a cached name, so computed once per literal). */
+static uint64_t name_of(struct intake *in, const struct etl_op_record *r, struct process *p,
+			char *buf)
 {
 	bool by_addr = r->flags & ETL_REC_F_NAME_BY_ADDR, cut = r->flags & ETL_REC_F_NAME_TRUNC;
+	uint64_t *memo = NULL;
 	int n = -ENOENT;
 
 	if (r->flags & ETL_REC_F_NAME_LABEL) {
 		const char *label = pairs_label(in->pairs, (unsigned int)r->name_addr);
 
 		snprintf(buf, ETL_NAME_MAX, "%s", label ? label : "[unknown --probe pair]");
-		return;
+		return stats_hash(buf);
 	}
 	if (!(r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR))) {
 		/* BPF terminates the name; copy bounded all the same. */
@@ -44,18 +46,23 @@ static void name_of(struct intake *in, const struct etl_op_record *r, struct pro
 	} else {
 		if (p)
 			n = process_read_name(p, r->start_ns, r->name_addr, by_addr, buf,
-					      ETL_NAME_MAX, &cut);
+					      ETL_NAME_MAX, &cut, &memo);
 		if (n < 0) {
 			snprintf(buf, ETL_NAME_MAX, "[unreadable name at 0x%" PRIx64 "]",
 				 (uint64_t)r->name_addr);
 			in->names_unresolved++;
-			return;
+			return stats_hash(buf);
 		}
 		if (r->flags & ETL_REC_F_NAME_UNREAD)
 			in->names_resolved++;
 	}
 	if (cut)
 		in->names_truncated++;
+	if (!memo)
+		return stats_hash(buf);
+	if (!*memo)
+		*memo = stats_hash(buf); /* a hash of 0 is only computed each time */
+	return *memo;
 }
 
 void intake_record(struct intake *in, const struct etl_op_record *r)
@@ -85,8 +92,7 @@ void intake_record(struct intake *in, const struct etl_op_record *r)
 	};
 
 	in->records++;
-	name_of(in, r, p, name);
-	ev.name_hash = stats_hash(name);
+	ev.name_hash = name_of(in, r, p, name);
 	for (size_t i = 0; i < in->nsinks; i++)
 		in->sinks[i].fn(in->sinks[i].ctx, &ev);
 }

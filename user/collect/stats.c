@@ -264,26 +264,34 @@ static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 
 uint64_t stats_hash(const char *name)
 {
-	char buf[STATS_NAME_MAX + 1];
+	uint64_t h = 0xcbf29ce484222325ull; /* name_hash of name cut, in one pass */
 
-	return name_hash(cut_name(name, buf));
+	for (size_t i = 0; i < STATS_NAME_MAX && name[i]; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
 }
 
 int stats_add(struct stats *st, const char *name, const struct op_sample *s)
 {
-	return name ? stats_add_hashed(st, name, stats_hash(name), s) : -EINVAL;
+	char buf[STATS_NAME_MAX + 1];
+
+	if (!name)
+		return -EINVAL;
+	name = cut_name(name, buf);
+	return stats_add_hashed(st, name, name_hash(name), s);
 }
 
 int stats_add_hashed(struct stats *st, const char *name, uint64_t hash, const struct op_sample *s)
 {
-	char buf[STATS_NAME_MAX + 1];
 	struct op_stats *op;
 	bool over;
 	int err = 0;
 
 	if (!st || !name || !s)
 		return -EINVAL;
-	op = stats_get(st, cut_name(name, buf), hash, &over);
+	op = stats_get(st, name, hash, &over);
 	if (!op)
 		return -ENOMEM;
 	if (s->unfinished)

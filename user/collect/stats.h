@@ -91,7 +91,8 @@ int stats_add(struct stats *st, const char *name, const struct op_sample *s);
  * callers adding one sample to several tables: stats_add_hashed. */
 uint64_t stats_hash(const char *name);
 
-/* stats_add with the name's stats_hash already computed. */
+/* stats_add of a name already at most STATS_NAME_MAX bytes (as intake's
+ * events are), with its stats_hash already computed. */
 int stats_add_hashed(struct stats *st, const char *name, uint64_t hash, const struct op_sample *s);
 
 /* Number of entries: distinct names kept, plus one once the

@@ -26,6 +26,7 @@ struct name_entry {
 	uint64_t addr;
 	size_t len;
 	bool cut;
+	uint64_t memo; /* the caller's word about the name, see process_read_name */
 	char name[];
 };
 
@@ -232,18 +233,19 @@ static size_t bucket_of(uint64_t addr)
 	return (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 54) % NAME_BUCKETS;
 }
 
-static const struct name_entry *cache_find(const struct image *img, uint64_t addr)
+static struct name_entry *cache_find(const struct image *img, uint64_t addr)
 {
 	if (!img->names)
 		return NULL;
-	for (const struct name_entry *e = img->names->b[bucket_of(addr)]; e; e = e->next)
+	for (struct name_entry *e = img->names->b[bucket_of(addr)]; e; e = e->next)
 		if (e->addr == addr)
 			return e;
 	return NULL;
 }
 
 /* Keeps name at addr; a failure to keep only costs a later read. */
-static void cache_add(struct image *img, uint64_t addr, const char *name, size_t n, bool cut)
+static struct name_entry *cache_add(struct image *img, uint64_t addr, const char *name, size_t n,
+				    bool cut)
 {
 	struct name_entry *e;
 	size_t b = bucket_of(addr);
@@ -251,17 +253,19 @@ static void cache_add(struct image *img, uint64_t addr, const char *name, size_t
 	if (!img->names)
 		img->names = calloc(1, sizeof(*img->names));
 	if (!img->names || img->names->n >= NAME_CACHE_MAX)
-		return;
+		return NULL;
 	e = malloc(sizeof(*e) + n + 1);
 	if (!e)
-		return;
+		return NULL;
 	e->addr = addr;
 	e->len = n;
 	e->cut = cut;
+	e->memo = 0;
 	memcpy(e->name, name, n + 1);
 	e->next = img->names->b[b];
 	img->names->b[b] = e;
 	img->names->n++;
+	return e;
 }
 
 /* Reads len bytes at addr from the file mapped there in img. */
@@ -280,15 +284,17 @@ static ssize_t read_mapped(const struct image *img, uint64_t addr, char *buf, si
 }
 
 int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool by_addr,
-		      char *buf, size_t len, bool *cut)
+		      char *buf, size_t len, bool *cut, uint64_t **memo)
 {
 	struct image *img = when_ns >= p->img.since_ns ? &p->img : &p->old;
 	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	const struct name_entry *e;
+	struct name_entry *e;
 	ssize_t n = -1;
 	size_t k;
 
 	*cut = false;
+	if (memo)
+		*memo = NULL;
 	if (len < 2)
 		return -EINVAL;
 	e = by_addr ? cache_find(img, addr) : NULL;
@@ -298,6 +304,8 @@ int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool b
 		memcpy(buf, e->name, n);
 		buf[n] = '\0';
 		*cut = e->cut;
+		if (memo)
+			*memo = &e->memo;
 		return (int)n;
 	}
 	/* The live process holds the image only while it runs it. */
@@ -313,8 +321,8 @@ int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool b
 		*cut = k == len - 1;
 	}
 	buf[k] = '\0';
-	if (by_addr)
-		cache_add(img, addr, buf, k, *cut);
+	if (by_addr && (e = cache_add(img, addr, buf, k, *cut)) && memo)
+		*memo = &e->memo;
 	return (int)k;
 }
 

@@ -73,11 +73,14 @@ void process_drop_old(struct process *p);
 
 /* Reads the name at addr of the image running at when_ns into buf (len
  * bytes; at most len - 1 kept, always terminated). by_addr: the name is
- * immutable at that address (a literal), so it is cached. Sets *cut when
- * the name is longer than len - 1 bytes. Returns the name's length or
- * -errno (-ENOENT: nothing maps that address any more). */
+ * immutable at that address (a literal), so it is cached; then, if memo is
+ * not NULL, *memo points to a word kept with the cached name for the
+ * caller (0 at first; intake keeps the name's hash there), else it is set
+ * to NULL. Sets *cut when the name is longer than len - 1 bytes. Returns
+ * the name's length or -errno (-ENOENT: nothing maps that address any
+ * more). The same len must be used for every read of one cache. */
 int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool by_addr,
-		      char *buf, size_t len, bool *cut);
+		      char *buf, size_t len, bool *cut, uint64_t **memo);
 
 /* Frees what p holds (not its objects). */
 void process_free(struct process *p);
