@@ -189,21 +189,31 @@ static size_t table_width(const struct table *t)
 
 /* Chooses the columns and the name width for a terminal `cols` wide (0:
  * no limit): names shorten first, to NAME_MIN_COLS, then columns go, least
- * useful first. */
+ * useful first; room the dropped columns leave goes back to the names. */
 static void fit(struct table *t, size_t cols)
 {
+	size_t name_w = t->width[COL_NAME];
+
 	for (int c = 0; c < NCOLS; c++)
 		t->shown[c] = c != COL_SELF || t->tree;
 	if (!cols || table_width(t) <= cols)
 		return;
-	if (t->width[COL_NAME] > NAME_MIN_COLS) {
-		size_t over = table_width(t) - cols, w = t->width[COL_NAME];
+	if (name_w > NAME_MIN_COLS) {
+		size_t over = table_width(t) - cols;
 
-		t->width[COL_NAME] = w - over > NAME_MIN_COLS && w > over ? w - over : NAME_MIN_COLS;
-		t->name_cols = t->width[COL_NAME];
+		t->width[COL_NAME] = name_w > over && name_w - over > NAME_MIN_COLS ? name_w - over
+										     : NAME_MIN_COLS;
 	}
 	for (int k = NCOLS - 1; k > 1 && table_width(t) > cols; k--)
 		t->shown[col_rank[k]] = false;
+	if (table_width(t) < cols && t->width[COL_NAME] < name_w) {
+		size_t room = cols - table_width(t);
+
+		t->width[COL_NAME] = t->width[COL_NAME] + room < name_w ? t->width[COL_NAME] + room
+									 : name_w;
+	}
+	if (t->width[COL_NAME] < name_w)
+		t->name_cols = t->width[COL_NAME];
 }
 
 /* Writes a table of ops[0..n) in two passes over them, one to size the
@@ -234,12 +244,17 @@ static int write_table(FILE *f, const struct op_stats *const *ops, size_t n,
 	return err;
 }
 
+/* Columns of a tree line before its indented name. */
+#define TREE_NUMBER_COLS 50
+
 /* The tree, indented, with inclusive and self time and their share of the
- * traced time (the roots' total), as perf report --children shows it. */
+ * traced time (the roots' total), as perf report --children shows it. In a
+ * terminal, indent and name together fit what the numbers leave (names
+ * keep 8 columns at least). */
 static int write_tree(FILE *f, const struct path_tree *tree, unsigned int cols)
 {
 	double all = (double)path_tree_roots_ns(tree);
-	size_t room = cols > 60 ? cols - 44 : NAME_MAX_COLS;
+	size_t room = !cols ? NAME_MAX_COLS : cols > TREE_NUMBER_COLS + 8 ? cols - TREE_NUMBER_COLS : 8;
 
 	fputs("Operation tree (time with what it contains, and its own):\n", f);
 	if (!tree->n) {
