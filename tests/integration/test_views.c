@@ -20,7 +20,8 @@
  *     min, max and histogram to the nanosecond, and CPU time, records and
  *     memory add up; the paths nesting gives have the tree's counts and self
  *     times; two RSS counter events per slice, every thread named;
- *   - the HTML page embeds exactly that report and that timeline.
+ *   - the HTML page embeds exactly that report and that timeline (and has
+ *     the timeline without --timeline too).
  *
  * Times are compared in whole nanoseconds: JSON numbers are the shortest
  * decimals of ns / 1e9 and read back exactly, the timeline's microseconds
@@ -318,6 +319,20 @@ static char *join(const char *prefix, const char *name)
 	if (asprintf(&s, "%s%s%s", prefix ? prefix : "", prefix ? KEY_SEP : "", name) < 0)
 		fail_msg("out of memory");
 	return s;
+}
+
+/* key with its separators shown as ';', for messages (a static buffer). */
+static const char *shown(const char *key)
+{
+	static char buf[2][512];
+	static int slot;
+	char *b = buf[slot++ % 2];
+
+	snprintf(b, sizeof(buf[0]), "%s", key);
+	for (char *p = b; *p; p++)
+		if (*p == KEY_SEP[0])
+			*p = ';';
+	return b;
 }
 
 /* name with the bytes folded.c escapes written as \xNN. */
@@ -744,16 +759,16 @@ static void check_timeline(const struct views *v, const struct tree *t)
 		const int64_t *want;
 
 		if (!tree_sum)
-			fail_msg("the timeline nests a path the tree lacks (%s)", key);
+			fail_msg("the timeline nests a path the tree lacks (%s)", shown(key));
 		want = tree_sum->v;
 		if (got[S_COUNT] != want[S_COUNT] || got[S_SELF] != want[S_SELF])
 			fail_msg("path %s: %lld slices, self %lld ns in the timeline; the tree %lld, %lld ns",
-				 key, (long long)got[S_COUNT], (long long)got[S_SELF],
+				 shown(key), (long long)got[S_COUNT], (long long)got[S_SELF],
 				 (long long)want[S_COUNT], (long long)want[S_SELF]);
 	}
 	for (size_t i = 0; i < t->len; i++)
 		if (t->n[i].count && !sums_find(&paths, t->n[i].key))
-			fail_msg("tree path %s has no slice in the timeline", t->n[i].key);
+			fail_msg("tree path %s has no slice in the timeline", shown(t->n[i].key));
 
 	/* Per name: the durations, CPU time, records and memory. */
 	for (size_t i = 0; i < nx; i++) {
@@ -824,7 +839,7 @@ static int64_t path_count(const struct tree *t, const char *key)
 	const struct sum_entry *s = sums_find(&t->by_path, key);
 
 	if (!s)
-		fail_msg("no tree path %s", key);
+		fail_msg("no tree path %s", shown(key));
 	return s->v[S_COUNT];
 }
 
@@ -911,12 +926,41 @@ static void test_separators_in_names_are_escaped(void **state)
 	views_free(&v);
 }
 
+/* --html alone: the page has the timeline too, one slice per operation. */
+static void test_the_page_alone_has_the_timeline(void **state)
+{
+	struct views v = { 0 };
+	char *args[] = { "--html", NULL, "--", (char *)build_path("tests/progs/marked"), "nested", "3", NULL };
+	struct json_object *report = NULL, *events;
+	size_t slices = 0;
+	int rc;
+
+	(void)state;
+	strcpy(v.dir, "/tmp/etltrace-views-XXXXXX");
+	assert_non_null(mkdtemp(v.dir));
+	args[1] = (char *)in_dir(&v, "report.html");
+	rc = run_etltrace(args, &report, NULL);
+	assert_int_equal(rc, 0);
+	v.html = slurp(in_dir(&v, "report.html"), &v.html_len);
+	assert_non_null(v.html);
+	v.page_report = page_data(&v, "etltrace-report");
+	v.page_timeline = page_data(&v, "etltrace-timeline");
+	events = member(v.page_timeline, "traceEvents");
+	for (size_t i = 0; i < json_object_array_length(events); i++)
+		slices += !strcmp(str_of(json_object_array_get_idx(events, i), "ph"), "X");
+	assert_int_equal(slices, 3 + 6 + 18 + 18);
+	assert_int_equal(int_of(member(v.page_report, "summary"), "total_operations"), 45);
+	json_object_put(report);
+	views_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_demo_views_agree),
 		cmocka_unit_test(test_nested_views_agree),
 		cmocka_unit_test(test_separators_in_names_are_escaped),
+		cmocka_unit_test(test_the_page_alone_has_the_timeline),
 	};
 
 	return cmocka_run_group_tests(tests, harness_require_root, NULL);
