@@ -4,6 +4,8 @@
 #   make demo       install missing packages, build, trace the demo, print the report
 #   make test       install missing packages, build, run unit, browser and integration tests
 #   make browser    the HTML page in headless Chromium (tests/html/run.py)
+#   make flamegraph the demo's flame graph (FOLDED=file: any folded stacks)
+#   make pictures   the README's pictures, docs/images/*.png
 #   make bench      install missing packages, build, measure the cost of tracing
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make test-kernels  run KERNEL_TEST on every kernel of KERNELS (others under qemu)
@@ -23,8 +25,12 @@ DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              systemtap-sdt-dev libcmocka-dev libjson-c-dev libmicrohttpd-dev \
              python3 python3-venv man-db groff-base
 BENCH_PKGS := bpftrace python3-psutil
-# The HTML report's test loads pages in a real headless browser.
-TEST_PKGS := chromium postgresql-15
+# The HTML report's test loads pages in a real headless browser; the
+# terminal test runs etltrace in tmux; the PostgreSQL test runs its own cluster.
+TEST_PKGS := chromium tmux postgresql-15
+# Flame graphs and pictures: speedscope (npm, with Debian's npm when there is
+# none) drawn in Chromium, emoji for its toolbar, pngquant for small files.
+PICTURE_PKGS := chromium fonts-noto-color-emoji pngquant $(if $(shell command -v npm),,npm)
 KERNEL_PKGS := qemu-system-x86 busybox-static cpio kmod
 
 CFLAGS    ?= -O2 -g
@@ -46,7 +52,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps demo test unit browser integration bench bench-python vmlinux clean install \
-        uninstall python-test install-test man-test test-kernels FORCE
+        uninstall python-test install-test man-test test-kernels flamegraph pictures FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -93,7 +99,8 @@ all: $(OUT)/etltrace $(EXAMPLE_BINS) $(LIBETLPROBE_ALL) $(OUT)/etltrace.8
 $(OUT)/.deps-%: Makefile
 	$(Q)mkdir -p $(OUT)
 	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) \
-			$(if $(filter test,$*),$(TEST_PKGS)) $(if $(filter kernels,$*),$(KERNEL_PKGS)); do \
+			$(if $(filter test,$*),$(TEST_PKGS)) $(if $(filter kernels,$*),$(KERNEL_PKGS)) \
+			$(if $(filter pictures,$*),$(PICTURE_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -250,8 +257,9 @@ $(OUT)/tests/html/mkpage: tests/html/mkpage.c $(OUT)/user/report/html.o $(OUT)/u
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ -o $@
 
-browser: $(OUT)/.deps-test $(OUT)/tests/html/mkpage
-	$(Q)python3 tests/html/run.py --build $(OUT)
+# It also traces the demo (root) and checks the page etltrace writes.
+browser: $(OUT)/.deps-test $(OUT)/tests/html/mkpage $(OUT)/etltrace $(OUT)/examples/etl_demo
+	$(Q)python3 tests/html/run.py --build $(OUT) --etltrace $(OUT)/etltrace --demo $(OUT)/examples/etl_demo
 
 # The library test loads libetlprobe at run time, as an FFI does.
 $(OUT)/tests/unit/test_etlprobe: | $(OUT)/lib/$(LIBETLPROBE_SONAME)
@@ -264,6 +272,7 @@ integration: $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_B
              $(OUT)/lib/$(LIBETLPROBE_SONAME)
 	$(Q)failed=""; for t in $(INTEG_BINS); do echo "== $$t"; \
 		ETLTRACE_BUILD=$(OUT) $$t || failed="$$failed $${t##*/}"; done; \
+	echo "== tests/sh/test_terminal.sh"; tests/sh/test_terminal.sh $(OUT) || failed="$$failed test_terminal"; \
 	if [ -n "$$failed" ]; then echo "integration: failed:$$failed" >&2; exit 1; fi
 
 # The Python package's unit tests under each interpreter, and `pip install`
@@ -298,6 +307,50 @@ test: $(OUT)/.deps-build $(OUT)/.deps-test
 demo: $(OUT)/.deps-build
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/etltrace -- $(OUT)/examples/etl_demo
+	@echo "etltrace: more views of the same run: --tree (the operation tree), --html report.html (a page)," \
+	      "--timeline trace.json (Perfetto), --format folded (flame-graph stacks; make flamegraph draws one)" >&2
+
+# --- flame graphs and pictures ----------------------------------------------
+# speedscope, pinned by tools/flamegraph/package-lock.json, installed under
+# build/ (npm ci: exactly the locked versions, no install scripts).
+FLAMEGRAPH_NPM := $(OUT)/flamegraph
+SPEEDSCOPE     := $(FLAMEGRAPH_NPM)/node_modules/speedscope
+PICTURES       := docs/images
+# The demo as the pictures show it: the default run, rows written nowhere.
+PICTURE_DEMO   := $(OUT)/examples/etl_demo --output /dev/null
+
+$(SPEEDSCOPE)/package.json: tools/flamegraph/package.json tools/flamegraph/package-lock.json | $(OUT)/.deps-pictures
+	$(call msg,NPM,$(FLAMEGRAPH_NPM))
+	$(Q)mkdir -p $(FLAMEGRAPH_NPM)
+	$(Q)cp tools/flamegraph/package.json tools/flamegraph/package-lock.json $(FLAMEGRAPH_NPM)/
+	$(Q)cd $(FLAMEGRAPH_NPM) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null || \
+		{ echo "etltrace: npm ci in $(FLAMEGRAPH_NPM) failed (is the npm registry reachable?)" >&2; exit 1; }
+	$(Q)touch $@
+
+# make flamegraph: traces the demo (root) into build/demo.folded and draws
+# build/flamegraph.png; FOLDED=FILE draws FILE instead, WEIGHT=cpu|memory|count
+# if it was written with that --folded-weight.
+WEIGHT ?= time
+flamegraph: $(OUT)/.deps-pictures $(SPEEDSCOPE)/package.json
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)if [ -z "$(FOLDED)" ]; then $(OUT)/etltrace --format folded -o $(OUT)/demo.folded -- $(PICTURE_DEMO); fi
+	$(Q)python3 tools/flamegraph.py --speedscope $(SPEEDSCOPE) --weight $(WEIGHT) \
+		--title "$(if $(FOLDED),$(notdir $(FOLDED)),etl_demo): $(WEIGHT)" \
+		$(or $(FOLDED),$(OUT)/demo.folded) $(OUT)/flamegraph.png
+	@echo "etltrace: flame graph in $(OUT)/flamegraph.png" >&2
+
+# make pictures: the README's pictures, from one traced run of the demo:
+# the HTML page's top and the flame graph, made small by pngquant.
+pictures: $(OUT)/.deps-pictures $(SPEEDSCOPE)/package.json
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(OUT)/pictures $(PICTURES)
+	$(OUT)/etltrace --format folded -o $(OUT)/pictures/demo.folded --html $(OUT)/pictures/demo.html -- $(PICTURE_DEMO)
+	$(Q)python3 tools/screenshot.py $(OUT)/pictures/demo.html $(OUT)/pictures/html-report.png
+	$(Q)python3 tools/flamegraph.py --speedscope $(SPEEDSCOPE) --title "etl_demo: self time" \
+		$(OUT)/pictures/demo.folded $(OUT)/pictures/flamegraph.png
+	$(Q)for p in html-report flamegraph; do \
+		pngquant --force --strip --quality=70-95 --output $(PICTURES)/$$p.png $(OUT)/pictures/$$p.png || exit 1; \
+		echo "  PNG      $(PICTURES)/$$p.png ($$(stat -c %s $(PICTURES)/$$p.png) bytes)"; done
 
 # --- bench ------------------------------------------------------------------
 # bench/: the marked bench program (built twice: with markers and with

@@ -1,33 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Writes the HTML report's test inputs that etltrace cannot produce yet.
+"""Writes the HTML report's test inputs that are made, not traced; they go to
+build/ at test time, never into the repository.
 
-  make_fixtures.py fixtures DIR      the committed samples, from DIR/demo.json
-  make_fixtures.py big DIR OPS EVENTS  a large report and timeline (not committed)
+  make_fixtures.py hostile FIXDIR OUTDIR     hostile.json, hostile.trace.json
+  make_fixtures.py nested FIXDIR OUTDIR      nested.json
+  make_fixtures.py big OUTDIR OPS EVENTS     big.json, big.trace.json
 
-Fixtures (standard library only, deterministic):
-  demo-full.json, demo-full.trace.json
-      the real demo report (demo.json) plus the keys the C side will add:
-      per-operation self_time, summary.traced_time and the operation tree,
-      laid out as examples/etl_demo.c nests its operations with the measured
-      totals; and a timeline of the same run shape (one slice per sample,
-      durations around each operation's measured average, an RSS counter).
+Standard library only, deterministic:
   hostile.json, hostile.trace.json
-      operation, process, thread and path names that would be markup or
-      script if a page ever put them into HTML, invalid UTF-8 as U+FFFD with
-      raw_name, a comparison, and two processes.
+      from FIXDIR/compare.json (a real report): operation, process, thread
+      and path names that would be markup or script if a page ever put them
+      into HTML, invalid UTF-8 as U+FFFD with raw_name, a comparison, two
+      processes, and a flat tree as etltrace writes it (depth first, each
+      node naming its parent's index).
+  nested.json
+      FIXDIR/demo.json with its tree nested (each node's children inside
+      it), the form the page also accepts.
+  big.json, big.trace.json
+      OPS operations (40 histogram buckets each, a tree of all of them) and
+      EVENTS timeline slices on 8 threads of 2 processes.
 """
 import json
 import math
 import random
 import sys
-
-# examples/etl_demo.c's nesting.
-DEMO_TREE = ("pipeline", [
-    ("extract", [("generate_csv", []), ("parse_csv", [])]),
-    ("transform", [("transform_batch", [("validate", []), ("enrich", []), ("dedupe", [])]), ("aggregate", [])]),
-    ("load", [("write_rows", []), ("sync", [])]),
-])
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -43,25 +40,23 @@ HOSTILE = [
 ]
 
 
-def tree_nodes(ops, spec, prefix=""):
-    name, children = spec
-    path = prefix + name
-    kids = [tree_nodes(ops, c, path + ";") for c in children]
-    op = ops[name]
-    child_total = sum(k["total_time"] for k in kids)
-    return {
-        "name": name, "path": path, "count": op["count"], "total_time": op["total_time"],
-        "self_time": round(max(0.0, op["total_time"] - child_total), 6),
-        "avg_memory_delta": op["avg_memory_delta"],
-        "max_peak_memory_delta": op.get("max_peak_memory_delta", 0),
-        "cpu_time": op.get("cpu_time", 0), "children": kids,
-    }
+def flat_node(name, path, parent, depth, **numbers):
+    """A tree node as etltrace writes it (report/json.c)."""
+    node = {"name": name, "path": path, "depth": depth, "parent": parent, "count": 1, "total_time": 0.0,
+            "self_time": 0.0, "avg_memory_delta": 0.0, "max_peak_memory_delta": 0.0, "cpu_time": 0.0,
+            "self_cpu_time": 0.0, "unfinished": 0}
+    node.update(numbers)
+    return node
 
 
-def self_times(node, ops):
-    ops[node["name"]]["self_time"] = node["self_time"]
-    for c in node["children"]:
-        self_times(c, ops)
+def nest(flat):
+    """A flat tree (parent indexes) as nested nodes with children."""
+    nodes = [dict((k, v) for k, v in n.items() if k not in ("parent", "depth")) for n in flat]
+    roots = []
+    for n, f in zip(nodes, flat):
+        n["children"] = []
+        (roots if f["parent"] < 0 else nodes[f["parent"]]["children"]).append(n)
+    return roots
 
 
 class Timeline:
@@ -83,60 +78,9 @@ class Timeline:
         return {"traceEvents": self.events, "displayTimeUnit": "ms"}
 
 
-def demo_run(tl, ops, pid, rng, t, rss, names=None):
-    """One run of the demo's shape; returns the end time (µs)."""
-    nm = names or {}
-
-    def dur(k):
-        return ops[k]["avg_time"] * 1e6 * rng.uniform(0.85, 1.15)
-
-    def emit(spec, start, budget, parent="pipeline"):
-        name, children = spec
-        reps = max(1, round(ops[name]["count"] / ops[parent]["count"]))
-        each = budget / reps
-        cur = start
-        for _ in range(reps):
-            inner = cur + each * 0.02
-            if children:
-                weights = [ops[c[0]]["total_time"] for c in children]
-                total_w = sum(weights) or 1
-                for c, w in zip(children, weights):
-                    span = each * 0.9 * w / total_w
-                    emit(c, inner, span, name)
-                    inner += span
-            mem = ops[name]["avg_memory_delta"]
-            rss[0] += mem
-            tl.slice(pid, pid, nm.get(name, name), cur, each * 0.97, memory_delta_mb=mem,
-                     cpu_time_ms=round(each * 0.97 / 1e3 * 0.9, 3))
-            tl.rss(pid, cur + each * 0.97, rss[0])
-            cur += each
-        return cur
-
-    rounds = ops["pipeline"]["count"]
-    for _ in range(rounds):
-        d = dur("pipeline")
-        t = emit(DEMO_TREE, t, d) + 200000  # the demo's 200 ms pause
-    return t
-
-
-def fixtures(outdir):
-    demo = json.load(open(outdir + "/demo.json"))
-    ops = demo["operations"]
-    tree = tree_nodes(ops, DEMO_TREE)
-    self_times(tree, ops)
-    demo["tree"] = [tree]
-    demo["summary"]["traced_time"] = ops["pipeline"]["total_time"]
-    write(outdir + "/demo-full.json", demo)
-    rng = random.Random(42)
-    tl = Timeline()
-    pid = demo["pids"][0]
-    tl.meta(pid, pid, "process_name", "etl_demo")
-    tl.meta(pid, pid, "thread_name", "etl_demo")
-    demo_run(tl, ops, pid, rng, 0.0, [120.0])
-    write(outdir + "/demo-full.trace.json", tl.doc())
-
-    # Hostile names everywhere a name can be.
-    cmp = json.load(open(outdir + "/compare.json"))
+def hostile(fixdir, outdir):
+    """Hostile names everywhere a name can be."""
+    cmp = json.load(open(fixdir + "/compare.json"))
     base = list(cmp["operations"].items())
     hops = {}
     for i, name in enumerate(HOSTILE):
@@ -163,14 +107,14 @@ def fixtures(outdir):
         rep["comparison"]["operations"].append(row)
         if row["regression"]:
             rep["regressions"].append({k: row[k] for k in ("operation", "baseline_avg_time", "current_avg_time", "ratio")})
-    kids = [{"name": n, "path": HOSTILE[0] + ";" + n, "count": 1, "total_time": 0.1, "self_time": 0.05,
-             "avg_memory_delta": 1.0, "max_peak_memory_delta": 2.0, "cpu_time": 0.05, "children": []} for n in HOSTILE[1:]]
-    rep["tree"] = [{"name": HOSTILE[0], "path": HOSTILE[0], "count": 1, "total_time": 1.0, "self_time": 0.1,
-                    "avg_memory_delta": 1.0, "max_peak_memory_delta": 2.0, "cpu_time": 0.5, "children": kids}]
+    numbers = dict(avg_memory_delta=1.0, max_peak_memory_delta=2.0)
+    rep["tree"] = [flat_node(HOSTILE[0], HOSTILE[0], -1, 0, total_time=1.0, self_time=0.1, cpu_time=0.5, self_cpu_time=0.05, **numbers)]
+    rep["tree"] += [flat_node(n, HOSTILE[0] + ";" + n, 0, 1, total_time=0.1, self_time=0.1, cpu_time=0.05, self_cpu_time=0.05, **numbers)
+                    for n in HOSTILE[1:]]
     names = list(hops)
     rep["processes"] = [
-        {"pid": 4242, "command": HOSTILE[1], "summary": rep["summary"], "operations": {n: hops[n] for n in names[:6]}},
-        {"pid": 4343, "command": HOSTILE[2], "summary": rep["summary"], "operations": {n: hops[n] for n in names[6:]}},
+        {"pid": 4242, "command": HOSTILE[1], "exited": True, "summary": rep["summary"], "operations": {n: hops[n] for n in names[:6]}},
+        {"pid": 4343, "command": HOSTILE[2], "exited": False, "summary": rep["summary"], "operations": {n: hops[n] for n in names[6:]}},
     ]
     write(outdir + "/hostile.json", rep)
     tl = Timeline()
@@ -179,18 +123,25 @@ def fixtures(outdir):
         tl.meta(pid, pid, "thread_name", HOSTILE[(pid + 1) % len(HOSTILE)])
         t = 0.0
         for i, n in enumerate(HOSTILE):
-            tl.slice(pid, pid, n, t, 50000.0, memory_delta_mb=1.5, records=i, note=HOSTILE[0])
-            tl.slice(pid, pid, HOSTILE[(i + 1) % len(HOSTILE)], t + 1000, 20000.0)
-            tl.rss(pid, t + 50000, 100 + i)
+            tl.slice(pid, pid, n, t, 50000.0, depth=0, memory_delta_mb=1.5, records=i, note=HOSTILE[0])
+            tl.slice(pid, pid, HOSTILE[(i + 1) % len(HOSTILE)], t + 1000, 20000.0, depth=1)
+            tl.rss(pid, t, 100 + i)
+            tl.rss(pid, t + 50000, 101 + i)
             t += 60000
     write(outdir + "/hostile.trace.json", tl.doc())
+
+
+def nested(fixdir, outdir):
+    rep = json.load(open(fixdir + "/demo.json"))
+    rep["tree"] = nest(rep["tree"])
+    write(outdir + "/nested.json", rep)
 
 
 def big(outdir, nops, nevents):
     """nops operations (histograms of 40 buckets, a tree of all of them) and
     a timeline of nevents slices on 8 threads of 2 processes."""
     rng = random.Random(7)
-    ops, roots = {}, []
+    ops = {}
     for i in range(nops):
         name = "op_%05d_%s" % (i, "x" * (i % 40))
         avg = math.exp(rng.uniform(math.log(1e-6), math.log(2.0)))
@@ -207,20 +158,20 @@ def big(outdir, nops, nevents):
                      "histogram": hist, "cpu_time": round(avg * count * 0.8, 6), "off_cpu_time": round(avg * count * 0.2, 6),
                      "minor_faults": i, "major_faults": 0, "read_bytes": i * 4096, "write_bytes": 0, "self_time": round(avg * count * 0.5, 6)}
     names = list(ops)
-    for r in range(100):  # 100 roots of 99 children each (plus the rest)
+    tree = []
+    for r in range(100):  # 100 roots of 99 children each, flat as etltrace writes them
         chunk = names[r * 100:(r + 1) * 100]
         if not chunk:
             break
-        node = lambda n, p: {"name": n, "path": p, "count": ops[n]["count"], "total_time": ops[n]["total_time"], "self_time": ops[n]["self_time"],
-                             "avg_memory_delta": 0.0, "max_peak_memory_delta": 0.0, "cpu_time": 0.0, "children": []}
-        root = node(chunk[0], chunk[0])
-        root["children"] = [node(n, chunk[0] + ";" + n) for n in chunk[1:]]
-        root["total_time"] = sum(c["total_time"] for c in root["children"]) * 1.1
-        roots.append(root)
+        at = len(tree)
+        tree.append(flat_node(chunk[0], chunk[0], -1, 0, count=ops[chunk[0]]["count"], self_time=ops[chunk[0]]["self_time"],
+                              total_time=round(sum(ops[n]["total_time"] for n in chunk[1:]) * 1.1, 6)))
+        tree += [flat_node(n, chunk[0] + ";" + n, at, 1, count=ops[n]["count"], total_time=ops[n]["total_time"],
+                           self_time=ops[n]["self_time"]) for n in chunk[1:]]
     rep = {"summary": {"total_time": 1.0, "total_operations": sum(o["count"] for o in ops.values()), "avg_operation_time": 0.001,
                        "wall_time": 60.0, "unfinished_operations": 0, "traced_time": 55.0},
            "operations": ops, "recommendations": [], "suggestions": [], "suggestion_details": [], "pids": [1, 2],
-           "counters": {"starts": 1, "ends": 1}, "tree": roots}
+           "counters": {"starts": 1, "ends": 1}, "tree": tree}
     write(outdir + "/big.json", rep, compact=True)
     with open(outdir + "/big.trace.json", "w") as f:
         f.write('{"displayTimeUnit":"ms","traceEvents":[')
@@ -265,8 +216,10 @@ def write(path, obj, compact=False):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "fixtures":
-        fixtures(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "hostile":
+        hostile(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "nested":
+        nested(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 5 and sys.argv[1] == "big":
         big(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The HTML report in a real browser: writes pages from tests/html/fixtures
-with mkpage (html_write), loads each in headless Chromium driven over the
-DevTools protocol (--remote-debugging-pipe) and checks:
+"""The HTML report in a real browser. Pages are written by mkpage
+(html_write) from the reports in tests/html/fixtures (real ones: demo.json
+and its timeline demo.trace.json, compare.json) and from inputs made at test
+time by make_fixtures.py (hostile names, the tree in its nested form, a big
+report); with --etltrace, etltrace itself traces the demo and writes the
+page, checked against the report and timeline of the same run. Each page is
+loaded in headless Chromium driven over the DevTools protocol
+(tools/chromium.py) and checked:
 
   - nothing went wrong: no console error or warning, no uncaught exception,
     no browser log entry of level warning or error (CSP violations land
@@ -15,32 +20,29 @@ DevTools protocol (--remote-debugging-pipe) and checks:
   - hostile names stay text: every name shows verbatim in the table, no
     element outside the page's own vocabulary exists, no on* attribute,
     no script beyond the page's own, and the payloads' global never set;
-  - sorting, row selection and the process selector work;
+  - sorting, row selection, hovering, zooming and the process selector work;
   - a page of 10,000 operations and 1,000,000 timeline events renders, with
     its timings printed.
 
 It writes build/tests/html/*.html (the big page's files are removed when it
-passes) and a screenshot of the demo report
-(demo.png, 1400x2000, and demo-page.png, the whole page). Chromium missing
-is a failure, not a skip. Exit status: 0 all passed, 1 otherwise.
+passes) and screenshots (NAME.png, 1400x2000, and NAME-page.png, the whole
+page) of demo, demo-full, hostile and real. Chromium missing is a failure,
+not a skip, and so is --etltrace without root. Exit status: 0 all passed, 1
+otherwise.
 
-  run.py --build BUILD_DIR [--no-big]
+  run.py --build BUILD_DIR [--etltrace ETLTRACE --demo ETL_DEMO] [--no-big]
 """
 import argparse
-import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "fixtures")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-extensions", "--hide-scrollbars", "--remote-debugging-pipe"]
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+from chromium import Browser  # noqa: E402
 
 # Every element the page itself creates; a name turned into markup would add
 # another (img, iframe, b, ...) or an attribute starting with "on".
@@ -48,106 +50,22 @@ ALLOWED_TAGS = set("""html head meta title style body header div h1 h2 span labe
 table thead tbody tr th td ul li p svg g rect line text canvas button footer script""".split())
 
 failures = []
+passed = [0]
 
 
 def check(ok, what):
     print(("  ok    " if ok else "  FAIL  ") + what)
     if not ok:
         failures.append(what)
+    else:
+        passed[0] += 1
     return ok
 
 
-class Browser:
-    """Chromium over --remote-debugging-pipe: JSON messages ending in NUL,
-    the browser reading fd 3 and writing fd 4."""
-
-    def __init__(self):
-        self.profile = tempfile.mkdtemp(prefix="etltrace-chromium-")
-        to_r, self.to_w = os.pipe()
-        self.from_r, from_w = os.pipe()
-
-        def child_fds():
-            a, b = os.dup(to_r), os.dup(from_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
-        self.log = open(os.path.join(self.profile, "stderr.log"), "w")
-        self.proc = subprocess.Popen(["chromium"] + CHROMIUM_FLAGS + ["--user-data-dir=" + self.profile, "about:blank"],
-                                     pass_fds=(3, 4), preexec_fn=child_fds, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=self.log)
-        os.close(to_r)
-        os.close(from_w)
-        self.buf = b""
-        self.next_id = 0
-        self.events = []
-
-    def send(self, method, params=None, session=None):
-        self.next_id += 1
-        msg = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        data = json.dumps(msg).encode() + b"\0"
-        while data:
-            data = data[os.write(self.to_w, data):]
-        return self.next_id
-
-    def recv(self):
-        while b"\0" not in self.buf:
-            chunk = os.read(self.from_r, 1 << 20)
-            if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
-            self.buf += chunk
-        msg, self.buf = self.buf.split(b"\0", 1)
-        return json.loads(msg)
-
-    def call(self, method, params=None, session=None):
-        want = self.send(method, params, session)
-        while True:
-            msg = self.recv()
-            if msg.get("id") == want:
-                if "error" in msg:
-                    raise RuntimeError("%s: %s" % (method, msg["error"]))
-                return msg.get("result", {})
-            self.events.append(msg)
-
-    def evaluate(self, session, expr):
-        r = self.call("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": True}, session)
-        if "exceptionDetails" in r:
-            raise RuntimeError("page evaluation failed: %s" % json.dumps(r["exceptionDetails"])[:500])
-        return r["result"].get("value")
-
-    def close(self):
-        try:
-            self.call("Browser.close")
-        except (RuntimeError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
 def open_page(b, url, width=1400, height=2000, timeout=180):
-    """Loads url in a new tab; returns (session, load seconds, events seen)."""
-    target = b.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-    session = b.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-    for domain in ("Network", "Runtime", "Log", "Page"):
-        b.call(domain + ".enable", None, session)
-    b.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session)
-    b.events = []
-    started = time.monotonic()
-    b.call("Page.navigate", {"url": url}, session)
-    while True:
-        state = b.evaluate(session, "document.documentElement && document.documentElement.getAttribute('data-ready')")
-        if state:
-            break
-        if time.monotonic() - started > timeout:
-            raise RuntimeError("page not ready after %d s" % timeout)
-        time.sleep(0.05)
-    seconds = time.monotonic() - started
+    """Loads url in a new tab; returns (target, session, seconds to ready)."""
+    target, session, seconds = b.open(url, width, height, timeout=timeout,
+                                      ready="document.documentElement && document.documentElement.getAttribute('data-ready')")
     # Let late events (a deferred fetch, a timer) arrive before judging.
     b.evaluate(session, "new Promise(r => setTimeout(r, 300))")
     return target, session, seconds
@@ -327,12 +245,15 @@ def pointer_checks(b, session, report, timeline):
         check(before != zoomed != panned, "the wheel zooms the timeline and dragging pans it (%s -> %s -> %s)" % (before, zoomed, panned))
 
 
-def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=False):
+def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=False, page=None):
+    """Checks the page of report_path (and timeline_path): written by
+    mkpage, or, given, the page etltrace itself wrote from them."""
     print("== %s" % name)
-    page = os.path.join(out, name + ".html")
-    args = [os.path.join(out, "mkpage"), report_path] + ([timeline_path] if timeline_path else [])
-    with open(page, "wb") as f:
-        subprocess.run(args, stdout=f, check=True)
+    if not page:
+        page = os.path.join(out, name + ".html")
+        args = [os.path.join(out, "mkpage"), report_path] + ([timeline_path] if timeline_path else [])
+        with open(page, "wb") as f:
+            subprocess.run(args, stdout=f, check=True)
     report = json.load(open(report_path, encoding="utf-8"))
     timeline = json.load(open(timeline_path, encoding="utf-8")) if timeline_path else None
     url = "file://" + os.path.abspath(page)
@@ -342,14 +263,9 @@ def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=Fal
     judge_events(b, session, url)
     common_checks(p, report, timeline is not None, timeline)
     if shot:
-        png = b.call("Page.captureScreenshot", {"format": "png"}, session)["data"]
-        with open(os.path.join(out, name + ".png"), "wb") as f:
-            f.write(base64.b64decode(png))
+        b.screenshot(session, os.path.join(out, name + ".png"))
         h = b.evaluate(session, "document.documentElement.scrollHeight")
-        png = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                 "clip": {"x": 0, "y": 0, "width": 1400, "height": h, "scale": 1}}, session)["data"]
-        with open(os.path.join(out, name + "-page.png"), "wb") as f:
-            f.write(base64.b64decode(png))
+        b.screenshot(session, os.path.join(out, name + "-page.png"), clip={"x": 0, "y": 0, "width": 1400, "height": h})
         print("  screenshots: %s.png, %s-page.png" % (os.path.join(out, name), os.path.join(out, name)))
     if big:
         t = b.evaluate(session, """(() => { const m = []; for (let i = 0; i < 3; i++) m.push(ET.timeline.drawNow()); return m; })()""")
@@ -374,25 +290,50 @@ def test_page(b, out, name, report_path, timeline_path=None, shot=False, big=Fal
     return b, session, report
 
 
+def trace_demo(etltrace, demo, out):
+    """The real thing: etltrace traces the demo (two transform threads) and
+    writes its JSON report, timeline and HTML page. Needs root."""
+    paths = {k: os.path.join(out, "real" + ext) for k, ext in (("report", ".json"), ("timeline", ".trace.json"), ("page", ".html"))}
+    cmd = [etltrace, "--format", "json", "-o", paths["report"], "--timeline", paths["timeline"], "--html", paths["page"],
+           "--", demo, "--records", "40000", "--rounds", "2", "--pause-ms", "20", "--threads", "2", "--output", "/dev/null"]
+    print("== real: " + " ".join(cmd))
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    if not check(r.returncode == 0, "etltrace traced the demo (exit %d) %s" % (r.returncode, r.stderr.decode(errors="replace").strip()[-500:] if r.returncode else "")):
+        return None
+    return paths
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
+    ap.add_argument("--etltrace", help="also trace the demo with this etltrace (as root) and check the page it writes")
+    ap.add_argument("--demo", help="the demo program for --etltrace")
     ap.add_argument("--no-big", action="store_true", help="skip the 10,000-operation, 1,000,000-event page")
     args = ap.parse_args()
     out = os.path.join(args.build, "tests", "html")
     if not shutil.which("chromium"):
         print("etltrace: the HTML report test needs Debian's chromium (apt-get install chromium; make test installs it)", file=sys.stderr)
         return 1
+    if args.etltrace and os.geteuid() != 0:
+        print("etltrace: the HTML report test traces the demo and needs root (sudo make browser)", file=sys.stderr)
+        return 1
+    make = [sys.executable, os.path.join(HERE, "make_fixtures.py")]
+    subprocess.run(make + ["hostile", FIX, out], check=True)
+    subprocess.run(make + ["nested", FIX, out], check=True)
+    real = trace_demo(args.etltrace, args.demo, out) if args.etltrace else None
     b = Browser()
     try:
         test_page(b, out, "demo", os.path.join(FIX, "demo.json"), shot=True)
-        test_page(b, out, "demo-full", os.path.join(FIX, "demo-full.json"), os.path.join(FIX, "demo-full.trace.json"), shot=True)
+        test_page(b, out, "demo-full", os.path.join(FIX, "demo.json"), os.path.join(FIX, "demo.trace.json"), shot=True)
+        test_page(b, out, "nested", os.path.join(out, "nested.json"))
         test_page(b, out, "compare", os.path.join(FIX, "compare.json"))
-        test_page(b, out, "hostile", os.path.join(FIX, "hostile.json"), os.path.join(FIX, "hostile.trace.json"), shot=True)
+        test_page(b, out, "hostile", os.path.join(out, "hostile.json"), os.path.join(out, "hostile.trace.json"), shot=True)
         hostile_checks(b, out)
+        if real:
+            test_page(b, out, "real", real["report"], real["timeline"], shot=True, page=real["page"])
         if not args.no_big:
             print("== big: generating 10,000 operations and 1,000,000 timeline events")
-            subprocess.run([sys.executable, os.path.join(HERE, "make_fixtures.py"), "big", out, "10000", "1000000"], check=True)
+            subprocess.run(make + ["big", out, "10000", "1000000"], check=True)
             before = len(failures)
             test_page(b, out, "big", os.path.join(out, "big.json"), os.path.join(out, "big.trace.json"), big=True)
             if len(failures) == before:  # 270 MB, kept only to look into a failure
@@ -400,13 +341,13 @@ def main():
                     os.remove(os.path.join(out, f))
     finally:
         b.close()
-    print("%d failure%s" % (len(failures), "" if len(failures) == 1 else "s"))
+    print("%d passed, %d failed" % (passed[0], len(failures)))
     return 1 if failures else 0
 
 
 def hostile_checks(b, out):
     """Hostile names as text, and the process selector, on a fresh load."""
-    report = json.load(open(os.path.join(FIX, "hostile.json"), encoding="utf-8"))
+    report = json.load(open(os.path.join(out, "hostile.json"), encoding="utf-8"))
     url = "file://" + os.path.abspath(os.path.join(out, "hostile.html"))
     target, session, _ = open_page(b, url)
     p = b.evaluate(session, PROBE + "(false)")

@@ -6,6 +6,10 @@
  *   marked sleep MS COUNT      COUNT x "sleep_op" sleeping MS ms each
  *   marked alloc MIB           "alloc_op" allocates and touches MIB MiB, keeps it
  *   marked nested N            N x outer{ 2 x middle{ 3 x inner } } + scoped ops
+ *   marked separators N        N x "semi;colon"{ "with space"{ "back\\slash" },
+ *                              "tab\there" }: names holding folded-stack separators
+ *   marked long N              N x a 63-byte name { a 40-byte name }: names wider
+ *                              than a terminal's table has room for
  *   marked threads T N         T threads, each N x "thread_op"{ "thread_inner" }
  *   marked gate BEFORE AFTER   BEFORE x "before_op", then waits for a line on
  *                              stdin, then AFTER x "after_op"
@@ -266,6 +270,36 @@ static int do_nested(long n)
 	return 0;
 }
 
+/* Names that folded stacks must escape, nested so that they join paths. */
+static int do_separators(long n)
+{
+	for (long i = 0; i < n; i++) {
+		ETL_OP_START("semi;colon");
+		ETL_OP_START("with space");
+		ETL_OP_START("back\\slash");
+		ETL_OP_END("back\\slash");
+		ETL_OP_END("with space");
+		ETL_OP_START("tab\there");
+		ETL_OP_END("tab\there");
+		ETL_OP_END("semi;colon");
+	}
+	return 0;
+}
+
+#define LONG_OUTER "extract_customer_records_from_the_regional_warehouse_partitions"
+#define LONG_INNER "normalise_postal_addresses_and_countries"
+
+static int do_long(long n)
+{
+	for (long i = 0; i < n; i++) {
+		ETL_OP_START(LONG_OUTER);
+		ETL_OP_START(LONG_INNER);
+		ETL_OP_END(LONG_INNER);
+		ETL_OP_END(LONG_OUTER);
+	}
+	return 0;
+}
+
 static void *thread_main(void *arg)
 {
 	long n = (long)arg;
@@ -399,6 +433,10 @@ int main(int argc, char **argv)
 		return do_alloc(a);
 	if (!strcmp(mode, "nested"))
 		return do_nested(a);
+	if (!strcmp(mode, "long"))
+		return do_long(a);
+	if (!strcmp(mode, "separators"))
+		return do_separators(a);
 	if (!strcmp(mode, "threads"))
 		return do_threads(a, b);
 	if (!strcmp(mode, "gate"))
@@ -435,6 +473,6 @@ int main(int argc, char **argv)
 		return do_names(a);
 	if (!strcmp(mode, "dlopen"))
 		return argc > 3 ? do_dlopen(argv[2], atol(argv[3])) : 2;
-	fprintf(stderr, "usage: marked sleep|alloc|nested|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names|dlopen ...\n");
+	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names|dlopen ...\n");
 	return 2;
 }

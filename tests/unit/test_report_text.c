@@ -242,6 +242,66 @@ static void long_names_are_shortened_in_the_middle_to_48_columns(void **state)
 	free(text);
 }
 
+/* The widest line of the operations table (up to the first empty line). */
+static size_t table_width(const char *text, size_t *rows)
+{
+	size_t widest = 0;
+
+	*rows = 0;
+	for (int n = 0;; n++) {
+		char *l = line(text, n);
+		size_t w = name_display_width(l);
+
+		if (!*l) {
+			free(l);
+			return widest;
+		}
+		widest = w > widest ? w : widest;
+		(*rows)++;
+		free(l);
+	}
+}
+
+/* In a terminal (text.width), names shorten (to 32 columns while other
+ * columns can go) and columns go, least useful first, until every row
+ * fits; room a dropped column leaves goes back to the names. */
+static void the_table_fits_the_terminal_it_is_written_to(void **state)
+{
+	static const unsigned int widths[] = { 80, 100, 120, 160 };
+	const char *name = "extract_customer_records_from_the_regional_warehouse_partitions";
+	add(*state, name, 1234 * MS, 5 * MIB);
+	add(*state, "load", 12 * MS, -3 * MIB);
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		struct report_input in = input(*state);
+		char *text, *header, *row;
+		size_t rows, name_cols;
+
+		in.text.width = widths[i];
+		text = render(&in);
+		header = line(text, 0);
+		row = line(text, 1);
+		assert_true(table_width(text, &rows) <= widths[i]);
+		assert_int_equal(rows, 3);
+		assert_non_null(strstr(header, "COUNT"));
+		assert_non_null(strstr(header, "TOTAL(s)"));
+		assert_non_null(strstr(header, "AVG(s)"));
+		assert_memory_equal(row, "extract_c", 9);
+		/* names keep 32 columns while less useful columns can go */
+		name_cols = strcspn(row, " ");
+		assert_true(name_cols >= 32 && name_cols <= 48);
+		/* a line of exactly the width: nothing left to give back */
+		if (widths[i] < 160 && !strstr(row, "partitions"))
+			assert_int_equal(table_width(text, &rows), widths[i]);
+		if (widths[i] == 80)
+			assert_null(strstr(header, "P90(s)"));
+		if (widths[i] >= 120)
+			assert_non_null(strstr(header, "P99(s)"));
+		free(header);
+		free(row);
+		free(text);
+	}
+}
+
 static void cpu_percent_covers_only_samples_with_resources(void **state)
 {
 	struct report_input in = input(*state);
@@ -394,6 +454,7 @@ int main(void)
 		T(columns_align_with_wide_escaped_and_plain_names),
 		T(names_are_escaped_so_no_control_byte_reaches_the_terminal),
 		T(long_names_are_shortened_in_the_middle_to_48_columns),
+		T(the_table_fits_the_terminal_it_is_written_to),
 		T(cpu_percent_covers_only_samples_with_resources),
 		T(negative_memory_shows_a_sign_and_tiny_values_show_zero),
 		T(every_counter_is_listed_even_when_zero),

@@ -134,8 +134,10 @@ static const struct argp_option opts[] = {
 	{ "timeline", OPT_TIMELINE, "FILE", 0,
 	  "Write every operation to FILE as a Chrome trace-event timeline (Perfetto)", 0 },
 	{ "timeline-max-events", OPT_TIMELINE_MAX, "N", 0,
-	  "Keep at most N operations in the timeline (default 1000000); more are counted", 0 },
-	{ "html", OPT_HTML, "FILE", 0, "Also write the report as a self-contained HTML page", 0 },
+	  "Keep at most N operations in the timeline (--timeline, --html; default 1000000); "
+	  "more are counted", 0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "Also write the report, with the timeline, as a self-contained HTML page", 0 },
 	{ "probe", OPT_PROBE, "PROVIDER:START:END[:NAME]", 0,
 	  "Also trace the program's own USDT probes START..END as operations (END may be "
 	  "END1,END2; NAME: argN names them by string argument N of START, else a label, "

@@ -20,9 +20,10 @@
  * CPU%, such a sample) show "-". Names are left-aligned by display width,
  * numbers right-aligned, two spaces between columns.
  *
- * Fitting a terminal (text_layout.width): columns are dropped, least useful
- * first (col_rank), until the table fits, and long names are shortened in
- * the middle (down to NAME_MIN_COLS); the JSON report keeps everything.
+ * Fitting a terminal (text_layout.width): long names are shortened in the
+ * middle and columns dropped, least useful first (col_rank), until the
+ * table fits, name, count, total, average, self time and P99 last (fit());
+ * the tree's names are shortened likewise. The JSON report keeps everything.
  *
  * Nothing is kept per operation beyond a pointer: each row is formatted
  * when needed and freed (report.h).
@@ -39,7 +40,10 @@
 #include "report/units.h"
 
 #define NAME_MAX_COLS 48
+#define NAME_MID_COLS 32
 #define NAME_MIN_COLS 16
+/* Columns of col_rank a terminal keeps while names can still shorten. */
+#define KEEP_COLS 6
 #define COL_GAP "  "
 
 enum col {
@@ -187,23 +191,50 @@ static size_t table_width(const struct table *t)
 	return w;
 }
 
+/* Shortens names so that the table loses its excess over cols, to min
+ * columns at least. */
+static void shorten_names(struct table *t, size_t cols, size_t min)
+{
+	size_t w = t->width[COL_NAME], tw = table_width(t);
+
+	if (tw <= cols || w <= min)
+		return;
+	t->width[COL_NAME] = w > tw - cols && w - (tw - cols) > min ? w - (tw - cols) : min;
+}
+
+/* Hides columns, least useful first, until the table fits cols; the first
+ * `keep` of col_rank stay. */
+static void drop_columns(struct table *t, size_t cols, int keep)
+{
+	for (int k = NCOLS - 1; k >= keep && table_width(t) > cols; k--)
+		t->shown[col_rank[k]] = false;
+}
+
 /* Chooses the columns and the name width for a terminal `cols` wide (0:
- * no limit): names shorten first, to NAME_MIN_COLS, then columns go, least
- * useful first. */
+ * no limit): names shorten to NAME_MID_COLS, then the least useful columns
+ * go (all but the first KEEP_COLS of col_rank), then names shorten to
+ * NAME_MIN_COLS, then the rest go but name and count; room left over goes
+ * back to the names. */
 static void fit(struct table *t, size_t cols)
 {
+	size_t name_w = t->width[COL_NAME];
+
 	for (int c = 0; c < NCOLS; c++)
 		t->shown[c] = c != COL_SELF || t->tree;
 	if (!cols || table_width(t) <= cols)
 		return;
-	if (t->width[COL_NAME] > NAME_MIN_COLS) {
-		size_t over = table_width(t) - cols, w = t->width[COL_NAME];
+	shorten_names(t, cols, NAME_MID_COLS);
+	drop_columns(t, cols, KEEP_COLS);
+	shorten_names(t, cols, NAME_MIN_COLS);
+	drop_columns(t, cols, 2);
+	if (table_width(t) < cols && t->width[COL_NAME] < name_w) {
+		size_t room = cols - table_width(t);
 
-		t->width[COL_NAME] = w - over > NAME_MIN_COLS && w > over ? w - over : NAME_MIN_COLS;
-		t->name_cols = t->width[COL_NAME];
+		t->width[COL_NAME] = t->width[COL_NAME] + room < name_w ? t->width[COL_NAME] + room
+									 : name_w;
 	}
-	for (int k = NCOLS - 1; k > 1 && table_width(t) > cols; k--)
-		t->shown[col_rank[k]] = false;
+	if (t->width[COL_NAME] < name_w)
+		t->name_cols = t->width[COL_NAME];
 }
 
 /* Writes a table of ops[0..n) in two passes over them, one to size the
@@ -234,12 +265,17 @@ static int write_table(FILE *f, const struct op_stats *const *ops, size_t n,
 	return err;
 }
 
+/* Columns of a tree line before its indented name. */
+#define TREE_NUMBER_COLS 50
+
 /* The tree, indented, with inclusive and self time and their share of the
- * traced time (the roots' total), as perf report --children shows it. */
+ * traced time (the roots' total), as perf report --children shows it. In a
+ * terminal, indent and name together fit what the numbers leave (names
+ * keep 8 columns at least). */
 static int write_tree(FILE *f, const struct path_tree *tree, unsigned int cols)
 {
 	double all = (double)path_tree_roots_ns(tree);
-	size_t room = cols > 60 ? cols - 44 : NAME_MAX_COLS;
+	size_t room = !cols ? NAME_MAX_COLS : cols > TREE_NUMBER_COLS + 8 ? cols - TREE_NUMBER_COLS : 8;
 
 	fputs("Operation tree (time with what it contains, and its own):\n", f);
 	if (!tree->n) {

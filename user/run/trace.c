@@ -778,7 +778,8 @@ static int open_sinks(struct run *r)
 	    !(r->series = series_new(max_ops, duration_bounds_ns,
 				     sizeof(duration_bounds_ns) / sizeof(duration_bounds_ns[0]))))
 		return -ENOMEM;
-	if (r->rs.timeline && !(r->timeline = timeline_new(o->timeline_max)))
+	/* The HTML page shows the timeline too. */
+	if ((r->rs.timeline || r->rs.html) && !(r->timeline = timeline_new(o->timeline_max)))
 		return -ENOMEM;
 	intake_init(&r->in, r->procs);
 	r->in.pairs = &o->pairs;

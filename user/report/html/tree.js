@@ -75,7 +75,7 @@ ET.tree = (function () {
     box.append(svg);
     box.setAttribute("data-culled", String(culled));
     document.getElementById("tree-hint").textContent = "width = inclusive time; the gap after a node's children is its self time · hover for numbers, click to zoom" +
-      (culled ? " · " + culled + " nodes under a quarter pixel not drawn" : "");
+      (culled ? " · " + culled + (culled === 1 ? " node" : " nodes") + " under a quarter pixel not drawn" : "");
   }
 
   return {
