@@ -61,7 +61,7 @@ static const char doc[] =
 	"  etltrace -p 1234 -i 10 --format json\n"
 	"                                   a JSON line per 10 s interval (NDJSON)\n"
 	"  etltrace -b /usr/local/bin/etl_job --metrics 9464\n"
-	"                                   every run of etl_job, metrics for Prometheus\n"
+	"                                   every run of etl_job, for Prometheus\n"
 	"  etltrace --tree --timeline t.json --html r.html -- ./etl_job\n"
 	"                                   the tree in text, a timeline, an HTML page\n"
 	"  etltrace --format folded -- ./etl_job | flamegraph > flame.svg\n"
