@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,21 @@ static int listen_on(const char *host, unsigned int port, int *fd)
 	return err;
 }
 
+/* Whether the request says a body follows its headers. */
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* A GET or HEAD with no body is answered at the second call, once the
+ * request is complete, so the connection can be kept alive. Anything else
+ * is answered on the first (headers only): its body is never read, and
+ * libmicrohttpd closes the connection after the answer rather than spend
+ * the loop's time on an upload. */
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
@@ -70,12 +86,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
-	if (!*con_cls) { /* the headers: answer once they are all in */
+	if (!*con_cls && !has_body(c) && (!strcmp(method, "GET") || !strcmp(method, "HEAD"))) {
 		*con_cls = h;
 		return MHD_YES;
 	}
 	if (*upload_size)
-		return MHD_NO; /* a body on a GET: drop the connection */
+		return MHD_NO; /* a body it did not announce: drop the connection */
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else {
