@@ -232,6 +232,8 @@ static int page_metrics(struct run *r, FILE *f)
 	if (r->open) {
 		in.open = r->open->v;
 		in.nopen = r->open->n;
+		for (size_t i = 0; r->series && i < in.nopen; i++)
+			series_note_open(r->series, in.open[i].command, in.open[i].operation);
 	}
 	return prometheus_write(&in, f);
 }
