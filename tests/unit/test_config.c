@@ -252,6 +252,31 @@ static void wrong_types_are_errors_naming_the_key(void **state)
 		     "MONITORING.REGRESSION_FACTOR: expected a number");
 }
 
+static void a_metrics_address_is_checked_where_it_is_given(void **state)
+{
+	struct fixture *f = *state;
+	struct settings s;
+	unsigned found = 0;
+	char err[512] = "";
+
+	settings_default(&s);
+	assert_int_equal(config_load(write_config(f, "{\"MONITORING\": {\"METRICS_ADDRESS\": "
+						   "\"0.0.0.0:9464\"}}", 0), &s, &found, err,
+				     sizeof(err)), 0);
+	assert_string_equal(s.metrics_address, "0.0.0.0:9464");
+	assert_int_equal(config_load(write_config(f, "{\"MONITORING\": {\"METRICS_ADDRESS\": "
+						   "\"\"}}", 0), &s, &found, err, sizeof(err)), 0);
+	assert_string_equal(s.metrics_address, "");
+	expect_error(f, "{\"MONITORING\": {\"METRICS_ADDRESS\": \"localhost:9464\"}}", 0,
+		     "MONITORING.METRICS_ADDRESS: expected \"\" (none) or PORT, ADDR:PORT or "
+		     "[ADDR6]:PORT with a numeric ADDR (such as 9464, 0.0.0.0:9464 or [::1]:9464), "
+		     "got \"localhost:9464\"");
+	expect_error(f, "{\"MONITORING\": {\"METRICS_ADDRESS\": \"70000\"}}", 0,
+		     "MONITORING.METRICS_ADDRESS: expected");
+	expect_error(f, "{\"MONITORING\": {\"METRICS_ADDRESS\": 9464}}", 0,
+		     "MONITORING.METRICS_ADDRESS: expected a string");
+}
+
 static void out_of_range_numbers_are_errors_naming_the_key(void **state)
 {
 	struct fixture *f = *state;
@@ -392,6 +417,7 @@ int main(void)
 		T(unknown_keys_are_errors_naming_the_key),
 		T(nul_and_twice_given_keys_are_errors_naming_the_key),
 		T(wrong_types_are_errors_naming_the_key),
+		T(a_metrics_address_is_checked_where_it_is_given),
 		T(out_of_range_numbers_are_errors_naming_the_key),
 		T(flags_override_the_file_and_the_file_overrides_defaults),
 		T(a_bad_file_exits_with_the_config_code),

@@ -294,6 +294,28 @@ static int compare_mode(const struct options *o)
 	       o->report.output && !strcmp(o->report.output, "out.json") && o->set.regression_factor == 3;
 }
 
+static int metrics_address_is(const struct options *o)
+{
+	return !strcmp(o->set.metrics_address, "[::1]:9464");
+}
+
+static void a_bad_metrics_address_is_a_usage_error_before_anything_runs(void **state)
+{
+	static const char *const bad[] = {
+		"localhost:9464", ":9464", "0", "65536", "::1:9464", "127.0.0.1:", "x",
+	};
+	char *good[] = { "etltrace", "--metrics", "[::1]:9464", "-p", "1", NULL };
+
+	(void)state;
+	assert_int_equal(parse(good, metrics_address_is), 101);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "etltrace", "--metrics", (char *)bad[i], "-p", "1", NULL };
+
+		if (parse(argv, nothing) != ETL_EXIT_USAGE)
+			fail_msg("--metrics '%s' was accepted", bad[i]);
+	}
+}
+
 static void compare_takes_two_reports_and_its_options(void **state)
 {
 	char *ok[] = { "etltrace", "compare", "--format", "json", "a.json", "-o", "out.json",
@@ -336,6 +358,7 @@ int main(void)
 		cmocka_unit_test(a_pid_is_plain_decimal_digits_from_1_to_int_max),
 		cmocka_unit_test(ringbuf_mb_is_a_whole_power_of_two),
 		cmocka_unit_test(decimals_take_what_people_type_and_nothing_else),
+		cmocka_unit_test(a_bad_metrics_address_is_a_usage_error_before_anything_runs),
 		cmocka_unit_test(compare_takes_two_reports_and_its_options),
 		cmocka_unit_test(a_command_named_compare_runs_after_dashes),
 	};

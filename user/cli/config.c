@@ -8,7 +8,8 @@
  *   ENABLE_METRICS                 true/false, default true: with
  *                                  METRICS_ADDRESS, serve the metrics
  *                                  endpoint; false: never (even --metrics)
- *   METRICS_ADDRESS                a string, PORT or ADDR:PORT = --metrics
+ *   METRICS_ADDRESS                a string, PORT, ADDR:PORT or [ADDR6]:PORT
+ *                                  (numeric ADDR) = --metrics; "" none
  *   PERFORMANCE_THRESHOLD_SECONDS  default 2.0  = --slow-threshold
  *   MEMORY_THRESHOLD_MB            default 100.0 = --memory-threshold
  *   BATCH_PROCESSING_SECONDS       default 2.0  = --batch-threshold
@@ -33,6 +34,7 @@
 #include "collect/stats.h"
 #include "util/jsonfile.h"
 #include "util/names.h"
+#include "util/netaddr.h"
 
 #define CONFIG_MAX_BYTES (1u << 20)
 #define SECONDS_MAX 1e9
@@ -152,6 +154,14 @@ static void config_error(char *err, size_t errlen, const char *path, const char 
 	free(shown);
 }
 
+static bool address_ok(const char *spec)
+{
+	unsigned int port;
+	char host[64];
+
+	return !netaddr_parse(spec, host, sizeof(host), &port);
+}
+
 /* Applies one MONITORING member. Returns 0 or -1 after writing err. */
 static int apply_key(const char *path, const char *name, struct json_object *val,
 		     struct settings *s, unsigned *found, char *err, size_t errlen)
@@ -183,6 +193,12 @@ static int apply_key(const char *path, const char *name, struct json_object *val
 		if (!v || strlen(v) >= keys[i].str || strlen(v) != (size_t)json_object_get_string_len(val)) {
 			snprintf(what, sizeof(what), "MONITORING.%s: expected a string of at most %zu "
 						     "bytes", name, keys[i].str - 1);
+			config_error(err, errlen, path, what, val);
+			return -1;
+		}
+		if (i == SET_METRICS_ADDRESS && *v && !address_ok(v)) {
+			snprintf(what, sizeof(what), "MONITORING.%s: expected \"\" (none) or "
+				 NETADDR_FORMS, name);
 			config_error(err, errlen, path, what, val);
 			return -1;
 		}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/diag.h"
+#include "util/netaddr.h"
 #include "cli/options.h"
 
 const char *argp_program_version = "etltrace 0.1";
@@ -380,6 +381,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct parse_ctx *c = state->input;
 	struct options *o = c->o;
 	unsigned long long v;
+	unsigned int port;
+	char host[64];
 
 	if (key >= OPT_SETTING && key < OPT_SETTING + SET__MAX) {
 		parse_setting(state, c, key, arg, opts);
@@ -421,8 +424,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				     "invalid interval '%s': expected seconds >= 0.01", arg);
 		break;
 	case OPT_METRICS:
-		if (strlen(arg) >= sizeof(o->set.metrics_address))
-			argp_failure(state, ETL_EXIT_USAGE, 0, "invalid --metrics '%s': too long", arg);
+		if (strlen(arg) >= sizeof(o->set.metrics_address) ||
+		    netaddr_parse(arg, host, sizeof(host), &port))
+			argp_failure(state, ETL_EXIT_USAGE, 0,
+				     "invalid --metrics '%s': give " NETADDR_FORMS, arg);
 		else
 			snprintf(o->set.metrics_address, sizeof(o->set.metrics_address), "%s", arg);
 		c->given |= SETTING_BIT(SET_METRICS_ADDRESS);

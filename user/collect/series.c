@@ -125,6 +125,11 @@ void series_sink(void *ctx, const struct op_event *ev)
 		e->records += x->records;
 }
 
+void series_note_open(struct series_set *s, const char *command, const char *name)
+{
+	get(s, command, name);
+}
+
 size_t series_count(const struct series_set *s)
 {
 	return s->n;

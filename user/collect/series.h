@@ -37,6 +37,12 @@ void series_free(struct series_set *s);
 /* intake_sink_fn: counts the operation in its series. ctx: the set. */
 void series_sink(void *ctx, const struct op_event *ev);
 
+/* An operation open now: its series exists from now on, at zero until it
+ * ends, so that a rate over the scrapes sees its first end (a series that
+ * appears at 1 shows no increase). Nothing is counted; past the bound,
+ * nothing happens. */
+void series_note_open(struct series_set *s, const char *command, const char *name);
+
 size_t series_count(const struct series_set *s);
 const struct series *series_at(const struct series_set *s, size_t i);
 size_t series_bounds(const struct series_set *s, const uint64_t **bounds_ns);

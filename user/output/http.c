@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "output/http.h"
 #include "util/diag.h"
+#include "util/netaddr.h"
 
 /* How long an idle connection may stay, how many at once, and how often
  * the loop lets the server expire connections without traffic. */
@@ -26,41 +28,10 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct loop *loop;
 	int epfd, timer, sock;
+	char where[96]; /* "ADDR port PORT", for messages */
 	http_page_fn fn;
 	void *ctx;
 };
-
-int http_parse_address(const char *spec, char *host, size_t hostlen, unsigned int *port)
-{
-	const char *colon = strrchr(spec, ':'), *p;
-	unsigned long v = 0;
-	size_t len;
-
-	if (!colon) {
-		snprintf(host, hostlen, "127.0.0.1");
-		p = spec;
-	} else {
-		const char *h = spec, *e = colon;
-
-		if (*h == '[' && e > h && e[-1] == ']') { /* [::1]:9464 */
-			h++;
-			e--;
-		}
-		len = (size_t)(e - h);
-		if (!len || len >= hostlen)
-			return -EINVAL;
-		memcpy(host, h, len);
-		host[len] = '\0';
-		p = colon + 1;
-	}
-	if (!*p || strlen(p) > 5 || strspn(p, "0123456789") != strlen(p))
-		return -EINVAL;
-	v = strtoul(p, NULL, 10);
-	if (v < 1 || v > 65535)
-		return -EINVAL;
-	*port = (unsigned int)v;
-	return 0;
-}
 
 /* A listening socket on host:port, non-blocking. */
 static int listen_on(const char *host, unsigned int port, int *fd)
@@ -86,6 +57,21 @@ static int listen_on(const char *host, unsigned int port, int *fd)
 	return err;
 }
 
+/* Whether the request says a body follows its headers. */
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* A GET or HEAD with no body is answered at the second call, once the
+ * request is complete, so the connection can be kept alive. Anything else
+ * is answered on the first (headers only): its body is never read, and
+ * libmicrohttpd closes the connection after the answer rather than spend
+ * the loop's time on an upload. */
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
@@ -100,12 +86,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
-	if (!*con_cls) { /* the headers: answer once they are all in */
+	if (!*con_cls && !has_body(c) && (!strcmp(method, "GET") || !strcmp(method, "HEAD"))) {
 		*con_cls = h;
 		return MHD_YES;
 	}
 	if (*upload_size)
-		return MHD_NO; /* a body on a GET: drop the connection */
+		return MHD_NO; /* a body it did not announce: drop the connection */
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else {
@@ -154,65 +140,81 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)ap;
 }
 
-int http_start(const char *spec, http_page_fn fn, void *ctx, struct loop *loop,
-	       struct http_server **out)
+int http_listen(const char *spec, struct http_server **out)
 {
-	const union MHD_DaemonInfo *info;
 	struct http_server *h;
 	char host[64];
 	unsigned int port;
 	int err;
 
-	if (http_parse_address(spec, host, sizeof(host), &port)) {
-		diag("invalid --metrics address '%s': give PORT, ADDR:PORT or [ADDR6]:PORT", spec);
+	if (netaddr_parse(spec, host, sizeof(host), &port)) {
+		diag("invalid --metrics address '%s': give " NETADDR_FORMS, spec);
 		return -EINVAL;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	*h = (struct http_server){ .loop = loop, .fn = fn, .ctx = ctx, .timer = -1, .sock = -1 };
+	*h = (struct http_server){ .epfd = -1, .timer = -1, .sock = -1 };
+	snprintf(h->where, sizeof(h->where), "%s port %u", host, port);
 	err = listen_on(host, port, &h->sock);
 	if (err) {
-		diag("cannot serve metrics on %s port %u: %s%s", host, port, strerror(-err),
+		diag("cannot serve metrics on %s: %s%s", h->where, strerror(-err),
 		     err == -EADDRINUSE ? " (another program listens there: choose another port)" :
-		     err == -EADDRNOTAVAIL ? " (not an address of this machine)" : "");
+		     err == -EADDRNOTAVAIL ? " (not an address of this machine)" :
+		     err == -EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)" : "");
 		free(h);
-		return err;
-	}
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | (strchr(host, ':') ? MHD_USE_IPv6 : 0), 0, NULL,
-				NULL, answer, h, MHD_OPTION_LISTEN_SOCKET, h->sock,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_SECONDS,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	info = h->d ? MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	err = !h->d || !info ? -EIO : 0;
-	if (!err) {
-		h->epfd = info->epoll_fd;
-		err = loop_add_fd(loop, h->epfd, EPOLLIN, on_ready, h);
-	}
-	if (!err) {
-		h->timer = loop_add_timer(loop, 0, TICK_NS, on_ready, h);
-		err = h->timer < 0 ? h->timer : 0;
-	}
-	if (err) {
-		diag("cannot serve metrics on %s port %u: the HTTP server did not start", host, port);
-		http_stop(h);
 		return err;
 	}
 	*out = h;
 	return 0;
 }
 
+int http_serve(struct http_server *h, http_page_fn fn, void *ctx, struct loop *loop)
+{
+	const union MHD_DaemonInfo *info;
+	int err;
+
+	h->fn = fn;
+	h->ctx = ctx;
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | (strchr(h->where, ':') ? MHD_USE_IPv6 : 0), 0,
+				NULL, NULL, answer, h, MHD_OPTION_LISTEN_SOCKET, h->sock,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_SECONDS,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!h->d) {
+		diag("cannot serve metrics on %s: the HTTP server did not start", h->where);
+		return -EIO;
+	}
+	h->sock = -1; /* the daemon's now: it closes it */
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	err = info ? 0 : -EIO;
+	if (!err) {
+		err = loop_add_fd(loop, info->epoll_fd, EPOLLIN, on_ready, h);
+		if (!err) {
+			h->loop = loop;
+			h->epfd = info->epoll_fd;
+		}
+	}
+	if (!err) {
+		h->timer = loop_add_timer(loop, 0, TICK_NS, on_ready, h);
+		err = h->timer < 0 ? h->timer : 0;
+	}
+	if (err)
+		diag("cannot serve metrics on %s: the HTTP server did not start", h->where);
+	return err;
+}
+
 void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
-	if (h->d) {
+	if (h->epfd >= 0)
 		loop_del_fd(h->loop, h->epfd);
+	if (h->timer >= 0)
 		loop_del_timer(h->loop, h->timer);
+	if (h->d)
 		MHD_stop_daemon(h->d); /* closes the listening socket too */
-	} else if (h->sock >= 0) {
+	if (h->sock >= 0)
 		close(h->sock);
-	}
 	free(h);
 }

@@ -20,17 +20,18 @@ typedef int (*http_page_fn)(void *ctx, const char *path, char **body, size_t *le
 
 struct http_server;
 
-/* Parses "PORT", "ADDR:PORT" or "[ADDR6]:PORT" (numeric; PORT alone
- * listens on 127.0.0.1). Returns 0 or -EINVAL. */
-int http_parse_address(const char *spec, char *host, size_t hostlen, unsigned int *port);
+/* Listens on spec (netaddr.h), before anything is traced, so that a port
+ * in use ends the run before it starts. Returns 0, or a negative errno
+ * after printing one line (-EINVAL: bad spec, -EADDRNOTAVAIL: not an
+ * address of this machine, -EADDRINUSE: the port is taken, -EACCES: a
+ * privileged port). */
+int http_listen(const char *spec, struct http_server **out);
 
-/* Listens on spec and serves pages from fn through loop. Returns 0, or a
- * negative errno after printing one line (-EADDRINUSE: the port is taken,
- * -EADDRNOTAVAIL: not an address of this machine, -EINVAL: bad spec). */
-int http_start(const char *spec, http_page_fn fn, void *ctx, struct loop *loop,
-	       struct http_server **out);
+/* Serves pages from fn through loop on h's socket. Returns 0, or a
+ * negative errno after printing one line. */
+int http_serve(struct http_server *h, http_page_fn fn, void *ctx, struct loop *loop);
 
-/* Stops serving and frees h (NULL is allowed). */
+/* Stops listening and serving, and frees h (NULL is allowed). */
 void http_stop(struct http_server *h);
 
 #endif /* ETLTRACE_HTTP_H */

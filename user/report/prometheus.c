@@ -45,6 +45,47 @@ const char *const prometheus_families[] = {
 	"etltrace_build_info", NULL,
 };
 
+/* The report's counters (run_counters), as README.md's table says. */
+static const struct {
+	const char *key, *help;
+} counter_help[] = {
+	{ "starts", "Operation starts seen in traced processes." },
+	{ "ends", "Operation ends seen in traced processes." },
+	{ "ringbuf_full", "Operation records lost because the ring buffer was full "
+			  "(raise --ringbuf-mb)." },
+	{ "unmatched_end", "Operation ends with no open operation on their thread." },
+	{ "name_mismatch", "Operation ends whose name matched no open operation (dropped)." },
+	{ "abandoned", "Inner operations never ended, closed by their outer operation's end." },
+	{ "name_unread_by_bpf", "Operation names BPF could not read (left to the loader)." },
+	{ "stack_overflow", "Operation starts beyond the open-operation depth limit of a thread." },
+	{ "no_thread_storage", "Per-thread state that could not be allocated." },
+	{ "peak_untracked", "Operations whose peak memory could not be tracked." },
+	{ "probe_arg_unread", "Probes whose name argument could not be read (dropped)." },
+	{ "process_events_lost", "Process events lost because the ring buffer was full." },
+	{ "processes_not_followed", "Processes not followed: the process map was full." },
+	{ "records", "Operation records the loader received." },
+	{ "names_resolved_by_loader", "Names BPF could not read that the loader read." },
+	{ "names_unresolved", "Names nobody could read (reported as unreadable names)." },
+	{ "names_truncated", "Operation names cut at the length limit." },
+	{ "operations_over_limit", "Operations reported together as [other operations] beyond "
+				   "--max-operations." },
+	{ "paths_over_limit", "Samples left out of the operation tree: a table was full." },
+	{ "processes_not_reported", "Processes (and samples) left out of the per-process "
+				    "report: it was full." },
+	{ "metrics_series_over_limit", "Samples of operations beyond --max-operations series, "
+				       "left out of these metrics." },
+	{ "timeline_events_dropped", "Operations left out of the --timeline file: it was full." },
+	{ "records_malformed", "Records shorter than their kind (dropped)." },
+};
+
+static const char *help_of(const char *key)
+{
+	for (size_t i = 0; i < sizeof(counter_help) / sizeof(counter_help[0]); i++)
+		if (!strcmp(counter_help[i].key, key))
+			return counter_help[i].help;
+	return "A counter of the report (see README.md).";
+}
+
 static double value(const struct series *s, enum field f)
 {
 	switch (f) {
@@ -187,7 +228,7 @@ int prometheus_write(const struct metrics_input *in, FILE *f)
 		char name[96];
 
 		snprintf(name, sizeof(name), "etltrace_%s_total", in->counters[i].key);
-		header(f, name, "counter", "A counter of the report (see README.md).");
+		header(f, name, "counter", help_of(in->counters[i].key));
 		fprintf(f, "%s %llu\n", name, (unsigned long long)in->counters[i].value);
 	}
 	header(f, "etltrace_traced_processes", "gauge", "Processes traced now.");

@@ -232,6 +232,8 @@ static int page_metrics(struct run *r, FILE *f)
 	if (r->open) {
 		in.open = r->open->v;
 		in.nopen = r->open->n;
+		for (size_t i = 0; r->series && i < in.nopen; i++)
+			series_note_open(r->series, in.open[i].command, in.open[i].operation);
 	}
 	return prometheus_write(&in, f);
 }
@@ -290,15 +292,29 @@ int reports_open(struct run *r)
 			r->stream_own = true;
 		}
 	}
-	if (o->set.metrics && o->set.metrics_address[0]) {
-		err = http_start(o->set.metrics_address, page, r, r->loop, &r->http);
+	if (r->http) {
+		err = http_serve(r->http, page, r, r->loop);
 		if (err)
-			return err == -ENOMEM ? ETL_EXIT_FAILURE
-			       : err == -EINVAL ? ETL_EXIT_USAGE : ETL_EXIT_OUTPUT;
+			return err == -ENOMEM ? ETL_EXIT_FAILURE : ETL_EXIT_OUTPUT;
 		if (o->verbose)
 			diag("serving /metrics and /report on %s", o->set.metrics_address);
 	}
 	return 0;
+}
+
+int reports_listen(struct run *r)
+{
+	const struct options *o = r->o;
+	int err;
+
+	if (!o->set.metrics || !o->set.metrics_address[0])
+		return 0;
+	err = http_listen(o->set.metrics_address, &r->http);
+	/* A bad or foreign address is a bad value; a port taken or refused
+	 * is an output that cannot be made. */
+	return !err ? 0 : err == -ENOMEM ? ETL_EXIT_FAILURE
+	       : err == -EINVAL || err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT ? ETL_EXIT_USAGE
+	       : err == -EACCES || err == -EPERM ? ETL_EXIT_PERM : ETL_EXIT_OUTPUT;
 }
 
 /* --- the end ----------------------------------------------------------- */

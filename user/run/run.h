@@ -97,8 +97,12 @@ size_t run_counters(const struct run *r, const uint64_t bpf[ETL_CNT__MAX],
 
 /* reports.c: the reports. Each returns 0 or an exit code after saying why. */
 
+/* Listens on the metrics endpoint's address, before anything is traced
+ * or run. */
+int reports_listen(struct run *r);
+
 /* Opens what the reports need before tracing: the -i stream, the metrics
- * endpoint (the loop must exist). */
+ * endpoint's server (the loop must exist). */
 int reports_open(struct run *r);
 
 /* Writes the interval that ends now (-i) and starts the next. */

@@ -254,13 +254,14 @@ static void log_error(const char *path, const char *why)
 	free(p);
 }
 
-/* Checks made before anything is traced: the destinations of the report and
- * the log (so that a long run is never lost at its end), and the baseline.
+/* Checks made before anything is traced: the destinations of the report,
+ * the metrics endpoint and the log (so that a long run is never lost at its
+ * end), and the baseline.
  * Returns 0 or an exit code after printing one line. */
 static int check_inputs_outputs(struct run *r)
 {
 	char err[640], why[OUT_WHY_MAX];
-	int rc = exit_code(STAGE_OUTPUT, deliver_check(&r->rs, "the report"));
+	int rc = exit_code(STAGE_OUTPUT, deliver_check(&r->rs, "the report")) ?: reports_listen(r);
 
 	if (!rc && r->o->log_file && (rc = out_check(r->o->log_file, why, sizeof(why)))) {
 		log_error(r->o->log_file, why);
