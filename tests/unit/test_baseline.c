@@ -168,6 +168,13 @@ static void malformed_files_are_errors_with_the_file_named(void **state)
 	for (size_t len = 0; len < sizeof(good) - 1; len++)
 		expect_load_error(good, len, "not valid JSON");
 	expect_load_error("{\"operations\": {\"\xc3\x28\": {}}}", 26, "not valid JSON: invalid utf-8");
+	/* Bytes json-c 0.16 takes: an overlong '/', a surrogate, U+110000. */
+	expect_load_error("{\"operations\": {\"\xc0\xaf\": {}}}", 26,
+			  "not valid JSON: invalid utf-8 string at byte 17");
+	expect_load_error("{\"operations\": {\"a\xed\xa0\x80\": {}}}", 28,
+			  "not valid JSON: invalid utf-8 string at byte 18");
+	expect_load_error("{\"operations\": {\"x\": {}, \"\xf4\x90\x80\x80\": {}}}", 37,
+			  "not valid JSON: invalid utf-8 string at byte 26");
 	expect_load_error("{\"operations\": {}} {}", 21, "not valid JSON");
 	expect_load_error("\x00{}", 3, "not valid JSON");
 	expect_load_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": \"slow\"}}}", 55,
