@@ -270,6 +270,28 @@ static void zero_baselines_and_unfinished_only_operations_do_not_regress(void **
 	comparison_free(&cmp);
 }
 
+static void a_ratio_that_overflows_is_a_regression_without_a_ratio(void **state)
+{
+	struct perf_op b[] = { { "tiny", 1e-320, 1 } };
+	struct perf_op c[] = { { "tiny", 1.0, 1 } };
+	struct perf_ops base = make_ops(b, 1), cur = make_ops(c, 1);
+	struct json_object *root = json_object_new_object(), *regs, *row, *ratio;
+	struct comparison cmp;
+
+	(void)state;
+	assert_int_equal(comparison_build(&base, &cur, 1.5, &cmp), 0);
+	assert_true(cmp.rows[0].regression);
+	assert_false(cmp.rows[0].has_ratio);
+	/* null in JSON (which has no infinity), never a ratio of 0.0 */
+	assert_int_equal(comparison_add_json(&cmp, root), 0);
+	assert_true(json_object_object_get_ex(root, "regressions", &regs));
+	row = json_object_array_get_idx(regs, 0);
+	assert_true(json_object_object_get_ex(row, "ratio", &ratio));
+	assert_null(ratio);
+	json_object_put(root);
+	comparison_free(&cmp);
+}
+
 static void empty_sides_compare(void **state)
 {
 	struct perf_op c[] = { { "new", 1, 1 } };
@@ -363,6 +385,7 @@ int main(void)
 		cmocka_unit_test(regression_is_strictly_above_factor_times_baseline),
 		cmocka_unit_test(operations_on_one_side_are_listed_not_errors),
 		cmocka_unit_test(zero_baselines_and_unfinished_only_operations_do_not_regress),
+		cmocka_unit_test(a_ratio_that_overflows_is_a_regression_without_a_ratio),
 		cmocka_unit_test(empty_sides_compare),
 		cmocka_unit_test(the_text_section_lists_rows_one_sided_names_and_the_count),
 		cmocka_unit_test(hostile_names_are_escaped_in_the_text_section),

@@ -9,7 +9,9 @@
  * 1.5`). Operations are matched by their JSON key in "operations"; those on
  * one side only are listed, never errors. An avg_time of 0 in the baseline
  * (no finished sample, or faster than the report's 1 us resolution) gives
- * no ratio and no regression.
+ * no ratio and no regression; one so small that the ratio overflows (below
+ * ~1e-299 s, which no report of etltrace holds) gives no ratio, and a
+ * regression if the current avg_time is above factor x it.
  */
 #ifndef ETLTRACE_COMPARISON_H
 #define ETLTRACE_COMPARISON_H
@@ -57,8 +59,8 @@ struct comparison_row {
 	const char *name;   /* points into the current perf_ops */
 	double baseline_avg, current_avg;
 	uint64_t baseline_count, current_count;
-	bool has_ratio;     /* baseline_avg > 0 */
-	double ratio;       /* current_avg / baseline_avg */
+	bool has_ratio;     /* baseline_avg > 0 and the ratio finite */
+	double ratio;       /* current_avg / baseline_avg, if has_ratio */
 	bool regression;
 };
 
