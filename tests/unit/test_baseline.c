@@ -92,7 +92,7 @@ static void wrong_types_are_errors_naming_the_key(void **state)
 {
 	(void)state;
 	expect_parse_error("{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": \"0.5\"}}}",
-			   "operations.\"load\".avg_time: expected a number of seconds in [0, 1e9], "
+			   "operations.\"load\".avg_time: expected a number of seconds in [0, 2e10], "
 			   "got \"0.5\"");
 	expect_parse_error("{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": null}}}",
 			   ".avg_time: expected a number");
@@ -102,9 +102,38 @@ static void wrong_types_are_errors_naming_the_key(void **state)
 			   ".count: expected a whole number");
 }
 
+static void every_avg_time_a_report_can_hold_reads_back(void **state)
+{
+	struct stats *st = stats_new(1);
+	struct report_input in = { .stats = st };
+	struct op_sample s = { .duration_ns = UINT64_MAX };
+	struct perf_ops written, read;
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(stats_add(st, "longest", &s), 0);
+	assert_int_equal(report_prepare(&in), 0);
+	assert_int_equal(report_write_json(&in, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(report_perf_ops(&in, &written), 0);
+	assert_int_equal(parse(text, &read, err, sizeof(err)), 0);
+	assert_true(read.v[0].avg_time == written.v[0].avg_time);
+	assert_true(read.v[0].avg_time > 1.8e10);
+	perf_ops_free(&written);
+	perf_ops_free(&read);
+	report_release(&in);
+	stats_free(st);
+	free(text);
+}
+
 static void huge_negative_and_non_finite_numbers_are_errors(void **state)
 {
 	(void)state;
+	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": 2.00001e10}}}",
+			   "\"a\".avg_time: expected a number of seconds in [0, 2e10]");
 	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": -0.001}}}",
 			   "\"a\".avg_time: expected a number");
 	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": 1e300}}}",
@@ -377,6 +406,7 @@ int main(void)
 		cmocka_unit_test(a_report_gives_its_operations_in_order),
 		cmocka_unit_test(wrong_shapes_are_errors),
 		cmocka_unit_test(wrong_types_are_errors_naming_the_key),
+		cmocka_unit_test(every_avg_time_a_report_can_hold_reads_back),
 		cmocka_unit_test(huge_negative_and_non_finite_numbers_are_errors),
 		cmocka_unit_test(hostile_names_are_escaped_and_cut_in_errors),
 		cmocka_unit_test(malformed_files_are_errors_with_the_file_named),

@@ -50,7 +50,7 @@ static int read_op(const char *name, struct json_object *o, struct perf_op *op, 
 		return -1;
 	}
 	if (!json_number(avg, &a) || !isfinite(a) || a < 0 || a > BASELINE_MAX_SECONDS) {
-		op_error(err, errlen, name, "avg_time", "expected a number of seconds in [0, 1e9]",
+		op_error(err, errlen, name, "avg_time", "expected a number of seconds in [0, 2e10]",
 			 avg);
 		return -1;
 	}

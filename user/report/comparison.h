@@ -24,9 +24,10 @@
 
 #include <json-c/json.h>
 
-/* Largest report file read, and the largest avg_time / count accepted. */
+/* Largest report file read, and the largest avg_time / count accepted: every
+ * avg_time a report can hold (at most 2^64 ns, 1.8e10 s) reads back. */
 #define BASELINE_MAX_BYTES (256u << 20)
-#define BASELINE_MAX_SECONDS 1e9
+#define BASELINE_MAX_SECONDS 2e10
 #define BASELINE_MAX_COUNT 9007199254740992.0 /* 2^53 */
 
 struct perf_op {
@@ -44,7 +45,8 @@ struct perf_ops {
  * number "avg_time" in [0, BASELINE_MAX_SECONDS] and a whole number "count"
  * in [0, 2^53]; other keys are ignored. On error returns -1 and writes a
  * reason naming the key into err, e.g. operations."load".avg_time: expected
- * a number in [0, 1e+09], got "fast" (names escaped for the terminal). */
+ * a number of seconds in [0, 2e10], got "fast" (names escaped for the
+ * terminal). */
 int perf_ops_from_json(struct json_object *report, struct perf_ops *out, char *err,
 		       size_t errlen);
 
