@@ -100,7 +100,8 @@ $(OUT)/.deps-%: Makefile
 	$(Q)mkdir -p $(OUT)
 	$(Q)missing=""; for p in $(DEB_PKGS) $(if $(filter bench,$*),$(BENCH_PKGS)) \
 			$(if $(filter test,$*),$(TEST_PKGS)) $(if $(filter kernels,$*),$(KERNEL_PKGS)) \
-			$(if $(filter pictures,$*),$(PICTURE_PKGS)); do \
+			$(if $(filter pictures,$*),$(PICTURE_PKGS)) $(if $(filter sanitize,$*),$(SANITIZE_PKGS)) \
+			$(if $(filter fuzz,$*),$(FUZZ_PKGS)); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -445,6 +446,139 @@ test-kernels: $(OUT)/.deps-build $(OUT)/.deps-kernels
 vmlinux: $(OUT)/.deps-build
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h.tmp
 	mv vmlinux/vmlinux.h.tmp vmlinux/vmlinux.h
+
+# === Robustness: sanitizers and fuzzing ====================================
+# Neither target is part of `make test`; both build into directories of their
+# own under $(OUT), so nothing they build is ever linked into the normal build.
+#
+#   make test-sanitize  etltrace, the unit tests and the integration tests built
+#                       with ASan + UBSan (LeakSanitizer on) into $(OUT)/san, and
+#                       both suites run with them (BPF: run it alone, as `make test`)
+#   make fuzz           the libFuzzer targets of tests/fuzz/ built with clang into
+#                       $(OUT)/fuzz, each run FUZZ_SECONDS (default 20); fails on
+#                       any crash, leak, sanitizer report or broken invariant
+.PHONY: test-sanitize sanitize-build sanitize-unit fuzz fuzz-build
+
+# gcc's runtimes (the compiler of `make test`, so that the test programs and
+# the examples, which are not sanitized, are the very same); clang's for
+# libFuzzer.
+SANITIZE_PKGS := libasan8 libubsan1
+FUZZ_PKGS     := clang libclang-rt-14-dev
+
+# float-cast-overflow: a double out of range cast to an integer (counts and
+# thresholds read from files) is undefined, and gcc's -fsanitize=undefined
+# leaves it out.
+SAN_FLAGS  := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+SAN_OUT    := $(OUT)/san
+SAN_SUPP   := $(CURDIR)/tests/sanitize/lsan.supp
+# Reports go to files under $(SAN_OUT)/logs, checked at the end, so that one
+# from a process whose exit status no test looks at (a forked child, a tracer
+# stopped by a signal) still fails the run; exit status 86 is none of
+# etltrace's own (a leak would otherwise exit 1, "runtime failure").
+SAN_LOGS   := $(abspath $(SAN_OUT))/logs
+SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:log_path=$(SAN_LOGS)/asan \
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_LOGS)/ubsan \
+              LSAN_OPTIONS=suppressions=$(SAN_SUPP):print_suppressions=0 \
+              ETLTRACE_BUILD=$(SAN_OUT)
+SAN_MAKE   := $(MAKE) --no-print-directory OUT=$(SAN_OUT) SANITIZE=1 CFLAGS="-O1 -g $(SAN_FLAGS)"
+
+# test_memory_bound replaces malloc to count every byte and checks RSS: ASan's
+# allocator and shadow memory are what it would measure. It runs in `make test`.
+SAN_UNIT_BINS := $(filter-out %/test_memory_bound,$(UNIT_BINS))
+
+ifeq ($(SANITIZE),1)
+# libetlprobe is loaded by programs that are not sanitized (Python, the test
+# programs): it keeps the normal flags.
+$(OUT)/lib/etlprobe.o $(LIBETLPROBE): override CFLAGS := -O2 -g
+endif
+
+test-sanitize: $(OUT)/.deps-build $(OUT)/.deps-sanitize
+	$(Q)$(SAN_MAKE) sanitize-build
+	$(Q)rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	$(Q)status=0; \
+	$(SAN_ENV) $(SAN_MAKE) sanitize-unit || status=1; \
+	$(SAN_ENV) $(SAN_MAKE) integration || status=1; \
+	if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
+		for f in $(SAN_LOGS)/*; do echo "== $$f"; cat "$$f"; done; \
+		echo "test-sanitize: sanitizer reports above" >&2; status=1; \
+	fi; \
+	exit $$status
+
+# (Run by test-sanitize with OUT=$(SAN_OUT): these use that OUT.)
+sanitize-build: $(OUT)/etltrace $(SAN_UNIT_BINS) $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) \
+                $(INTEG_BINS) $(OUT)/lib/$(LIBETLPROBE_SONAME)
+
+# Every suite runs, also after one failed.
+sanitize-unit: $(SAN_UNIT_BINS)
+	$(Q)failed=""; for t in $(SAN_UNIT_BINS); do echo "== $$t"; $$t || failed="$$failed $${t##*/}"; done; \
+	if [ -n "$$failed" ]; then echo "sanitize-unit: failed:$$failed" >&2; exit 1; fi
+
+# --- fuzzing ----------------------------------------------------------------
+# Each target of tests/fuzz/fuzz_NAME.c feeds its input to one parser or
+# decoder of untrusted data and checks what it can of the result; seeds in
+# tests/fuzz/corpus/NAME/ (read only; what a run finds goes to
+# $(OUT)/fuzz/corpus/NAME/), a dictionary in tests/fuzz/NAME.dict if any.
+# FUZZ_TARGETS picks some, FUZZ_ARGS adds libFuzzer flags (-jobs=2 ...).
+FUZZ_TARGETS ?= config baseline names usdt_args elf_notes intake report html
+FUZZ_SECONDS ?= 20
+FUZZ_ARGS    ?=
+FUZZ_OUT     := $(OUT)/fuzz
+FUZZ_CC      := $(CLANG)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -MMD -MP -Ibpf -Iuser -Iinclude $(FUZZ_SAN)
+# The code under test (everything a target reaches), with coverage.
+FUZZ_SRCS    := util/names util/jsonfile cli/config report/comparison report/comparison_print \
+                report/jsonfmt report/json report/text report/report report/rules report/oplog \
+                report/html usdt/args usdt/notes collect/intake collect/stats collect/histogram \
+                target/procs target/process target/object
+FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/user/%.o,$(FUZZ_SRCS)) $(FUZZ_OUT)/user/report/html_page.o \
+                $(FUZZ_OUT)/tests/fuzz.o
+FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ_OUT)/user/%.o: user/%.c $(OUT)/.deps-fuzz
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/user/report/html_page.o: user/report/html_page.S $(HTML_PARTS)
+	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) -c -Wa,-Iuser/report/html $< -o $@
+
+$(FUZZ_OUT)/tests/fuzz.o: tests/fuzz/fuzz.c $(OUT)/.deps-fuzz
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -fsanitize=fuzzer $< $(FUZZ_OBJS) $(LDLIBS) -lm -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# Targets run one after the other (the machine's cores are shared); the run
+# fails if any found a crash, which is left in $(FUZZ_OUT)/crashes/.
+fuzz: $(OUT)/.deps-fuzz
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)mkdir -p $(FUZZ_OUT)/crashes; failed=""; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_OUT)/corpus/$$t; \
+		dict=""; if [ -f tests/fuzz/$$t.dict ]; then dict=-dict=tests/fuzz/$$t.dict; fi; \
+		log=$(FUZZ_OUT)/fuzz_$$t.log; \
+		if $(FUZZ_OUT)/fuzz_$$t $$dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_OUT)/crashes/$$t- $(FUZZ_ARGS) \
+			$(FUZZ_OUT)/corpus/$$t tests/fuzz/corpus/$$t > $$log 2>&1; then \
+			printf '  %-10s %s\n' "$$t" "$$(grep -h -o 'stat::number_of_executed_units: [0-9]*' $$log | \
+				awk '{ n += $$2 } END { print n " inputs" }'), $$(grep -o 'cov: [0-9]*' $$log | tail -1)"; \
+		else \
+			tail -n 60 $$log; echo "fuzz: fuzz_$$t failed (log: $$log)" >&2; failed="$$failed $$t"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed" >&2; exit 1; fi
+
+-include $(wildcard $(FUZZ_OUT)/*.d $(FUZZ_OUT)/user/*/*.d $(FUZZ_OUT)/tests/*.d)
+
+# === end of sanitizers and fuzzing ==========================================
 
 clean:
 	rm -rf $(OUT)

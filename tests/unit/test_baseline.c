@@ -92,7 +92,7 @@ static void wrong_types_are_errors_naming_the_key(void **state)
 {
 	(void)state;
 	expect_parse_error("{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": \"0.5\"}}}",
-			   "operations.\"load\".avg_time: expected a number of seconds in [0, 1e9], "
+			   "operations.\"load\".avg_time: expected a number of seconds in [0, 2e10], "
 			   "got \"0.5\"");
 	expect_parse_error("{\"operations\": {\"load\": {\"count\": 1, \"avg_time\": null}}}",
 			   ".avg_time: expected a number");
@@ -102,9 +102,38 @@ static void wrong_types_are_errors_naming_the_key(void **state)
 			   ".count: expected a whole number");
 }
 
+static void every_avg_time_a_report_can_hold_reads_back(void **state)
+{
+	struct stats *st = stats_new(1);
+	struct report_input in = { .stats = st };
+	struct op_sample s = { .duration_ns = UINT64_MAX };
+	struct perf_ops written, read;
+	char *text = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(stats_add(st, "longest", &s), 0);
+	assert_int_equal(report_prepare(&in), 0);
+	assert_int_equal(report_write_json(&in, false, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(report_perf_ops(&in, &written), 0);
+	assert_int_equal(parse(text, &read, err, sizeof(err)), 0);
+	assert_true(read.v[0].avg_time == written.v[0].avg_time);
+	assert_true(read.v[0].avg_time > 1.8e10);
+	perf_ops_free(&written);
+	perf_ops_free(&read);
+	report_release(&in);
+	stats_free(st);
+	free(text);
+}
+
 static void huge_negative_and_non_finite_numbers_are_errors(void **state)
 {
 	(void)state;
+	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": 2.00001e10}}}",
+			   "\"a\".avg_time: expected a number of seconds in [0, 2e10]");
 	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": -0.001}}}",
 			   "\"a\".avg_time: expected a number");
 	expect_parse_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": 1e300}}}",
@@ -168,6 +197,13 @@ static void malformed_files_are_errors_with_the_file_named(void **state)
 	for (size_t len = 0; len < sizeof(good) - 1; len++)
 		expect_load_error(good, len, "not valid JSON");
 	expect_load_error("{\"operations\": {\"\xc3\x28\": {}}}", 26, "not valid JSON: invalid utf-8");
+	/* Bytes json-c 0.16 takes: an overlong '/', a surrogate, U+110000. */
+	expect_load_error("{\"operations\": {\"\xc0\xaf\": {}}}", 26,
+			  "not valid JSON: invalid utf-8 string at byte 17");
+	expect_load_error("{\"operations\": {\"a\xed\xa0\x80\": {}}}", 28,
+			  "not valid JSON: invalid utf-8 string at byte 18");
+	expect_load_error("{\"operations\": {\"x\": {}, \"\xf4\x90\x80\x80\": {}}}", 37,
+			  "not valid JSON: invalid utf-8 string at byte 26");
 	expect_load_error("{\"operations\": {}} {}", 21, "not valid JSON");
 	expect_load_error("\x00{}", 3, "not valid JSON");
 	expect_load_error("{\"operations\": {\"a\": {\"count\": 1, \"avg_time\": \"slow\"}}}", 55,
@@ -346,6 +382,28 @@ static void zero_baselines_and_unfinished_only_operations_do_not_regress(void **
 	comparison_free(&cmp);
 }
 
+static void a_ratio_that_overflows_is_a_regression_without_a_ratio(void **state)
+{
+	struct perf_op b[] = { { "tiny", 1e-320, 1 } };
+	struct perf_op c[] = { { "tiny", 1.0, 1 } };
+	struct perf_ops base = make_ops(b, 1), cur = make_ops(c, 1);
+	struct json_object *root = json_object_new_object(), *regs, *row, *ratio;
+	struct comparison cmp;
+
+	(void)state;
+	assert_int_equal(comparison_build(&base, &cur, 1.5, &cmp), 0);
+	assert_true(cmp.rows[0].regression);
+	assert_false(cmp.rows[0].has_ratio);
+	/* null in JSON (which has no infinity), never a ratio of 0.0 */
+	assert_int_equal(comparison_add_json(&cmp, root), 0);
+	assert_true(json_object_object_get_ex(root, "regressions", &regs));
+	row = json_object_array_get_idx(regs, 0);
+	assert_true(json_object_object_get_ex(row, "ratio", &ratio));
+	assert_null(ratio);
+	json_object_put(root);
+	comparison_free(&cmp);
+}
+
 static void empty_sides_compare(void **state)
 {
 	struct perf_op c[] = { { "new", 1, 1 } };
@@ -431,6 +489,7 @@ int main(void)
 		cmocka_unit_test(a_report_gives_its_operations_in_order),
 		cmocka_unit_test(wrong_shapes_are_errors),
 		cmocka_unit_test(wrong_types_are_errors_naming_the_key),
+		cmocka_unit_test(every_avg_time_a_report_can_hold_reads_back),
 		cmocka_unit_test(huge_negative_and_non_finite_numbers_are_errors),
 		cmocka_unit_test(hostile_names_are_escaped_and_cut_in_errors),
 		cmocka_unit_test(malformed_files_are_errors_with_the_file_named),
@@ -442,6 +501,7 @@ int main(void)
 		cmocka_unit_test(regression_is_strictly_above_factor_times_baseline),
 		cmocka_unit_test(operations_on_one_side_are_listed_not_errors),
 		cmocka_unit_test(zero_baselines_and_unfinished_only_operations_do_not_regress),
+		cmocka_unit_test(a_ratio_that_overflows_is_a_regression_without_a_ratio),
 		cmocka_unit_test(empty_sides_compare),
 		cmocka_unit_test(the_text_section_lists_rows_one_sided_names_and_the_count),
 		cmocka_unit_test(hostile_names_are_escaped_in_the_text_section),

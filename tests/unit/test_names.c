@@ -101,6 +101,18 @@ static void to_utf8_replaces_a_truncated_sequence_with_one_fffd(void **state)
 	check_utf8("ok\xf0\x9f\x98", "ok" FFFD);
 }
 
+static void valid_len_stops_at_the_first_ill_formed_sequence(void **state)
+{
+	(void)state;
+	assert_int_equal(name_utf8_valid_len(""), 0);
+	assert_int_equal(name_utf8_valid_len("abc \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 13);
+	assert_int_equal(name_utf8_valid_len("ab\xc0\xaf"), 2);         /* overlong */
+	assert_int_equal(name_utf8_valid_len("\xc3\xa9\xed\xa0\x80"), 2); /* surrogate */
+	assert_int_equal(name_utf8_valid_len("\xf4\x90\x80\x80"), 0);     /* above U+10FFFF */
+	assert_int_equal(name_utf8_valid_len("a\xe2\x82"), 1);          /* cut short */
+	assert_int_equal(name_utf8_valid_len("a\x80"), 1);               /* stray */
+}
+
 static void to_utf8_and_terminal_return_null_for_null(void **state)
 {
 	(void)state;
@@ -284,6 +296,7 @@ int main(void)
 		cmocka_unit_test(to_utf8_replaces_overlong_forms),
 		cmocka_unit_test(to_utf8_replaces_surrogates_and_code_points_above_10ffff),
 		cmocka_unit_test(to_utf8_replaces_a_truncated_sequence_with_one_fffd),
+		cmocka_unit_test(valid_len_stops_at_the_first_ill_formed_sequence),
 		cmocka_unit_test(to_utf8_and_terminal_return_null_for_null),
 		cmocka_unit_test(terminal_keeps_printable_ascii_and_utf8),
 		cmocka_unit_test(terminal_escapes_esc_so_no_sequence_reaches_the_terminal),

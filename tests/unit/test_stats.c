@@ -239,6 +239,33 @@ static void records_are_summed_only_from_samples_that_carry_a_count(void **state
 	assert_int_equal(op->count, 3);
 }
 
+static void sums_saturate_instead_of_overflowing(void **state)
+{
+	struct stats *st = *state;
+	struct op_sample up = { .duration_ns = UINT64_MAX - 1, .mem_delta = INT64_MAX - 1,
+				.mem_peak_delta = INT64_MAX, .records = UINT64_MAX / 2 + 1,
+				.has_records = true };
+	struct op_sample down = { .duration_ns = 2, .mem_delta = INT64_MIN + 1,
+				  .mem_peak_delta = INT64_MIN + 1 };
+	struct stats_summary sum;
+	const struct op_stats *op;
+
+	assert_int_equal(stats_add(st, "up", &up), 0);
+	assert_int_equal(stats_add(st, "up", &up), 0);
+	op = find(st, "up");
+	assert_true(op->total_ns == UINT64_MAX && op->records == UINT64_MAX &&
+		    op->records_ns == UINT64_MAX);
+	assert_true(op->sum_mem_delta == INT64_MAX && op->sum_peak_delta == INT64_MAX);
+	assert_int_equal(stats_add(st, "down", &down), 0);
+	assert_int_equal(stats_add(st, "down", &down), 0);
+	op = find(st, "down");
+	assert_true(op->sum_mem_delta == INT64_MIN && op->sum_peak_delta == INT64_MIN);
+	assert_int_equal(op->total_ns, 4);
+	/* and so does the summary's total over operations */
+	stats_summarize(st, &sum);
+	assert_true(sum.total_time == (double)UINT64_MAX / 1e9);
+}
+
 static void max_depth_is_the_deepest_finished_sample(void **state)
 {
 	struct stats *st = *state;
@@ -479,6 +506,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(records_are_summed_only_from_samples_that_carry_a_count,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(sums_saturate_instead_of_overflowing, setup, teardown),
 		cmocka_unit_test_setup_teardown(max_depth_is_the_deepest_finished_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_are_copied_not_referenced, setup, teardown),
 		cmocka_unit_test_setup_teardown(names_are_matched_as_exact_bytes, setup, teardown),

@@ -92,6 +92,10 @@ static void test_unsupported_operands_are_rejected(void **state)
 	static const char *const bad[] = {
 		"8@sym(%rip)", "8@%ah", "3@%rax", "8@%xmm0", "8%rax", "8@(%rax", "8@%raxx",
 		"8@$", "@%rax", "8@%rax,8@%rbx",
+		/* white space inside an operand (strtoll would skip it), and a
+		 * size whose absolute value overflows */
+		"8@$ 5", "2@$ 0", "8@ -4(%rbp)", "8@$\t5", "\t8@%rax", "8@%rax \n8@%rbx",
+		"-9223372036854775808@%rax",
 	};
 	struct etl_usdt_spec s;
 

@@ -173,9 +173,12 @@ void histogram_release(struct histogram *h)
 }
 
 /* The hot path (one call per record): with the popcnt instruction where the
- * CPU has it (x86-64's baseline lacks it; the build targets the baseline). */
+ * CPU has it (x86-64's baseline lacks it; the build targets the baseline).
+ * The clones are of a static function behind the public one: clang 14 names
+ * the dispatcher of an exported function "histogram_add.ifunc", which no
+ * other file can link to. */
 __attribute__((target_clones("popcnt", "default")))
-int histogram_add(struct histogram *h, uint64_t v)
+static int add_value(struct histogram *h, uint64_t v)
 {
 	size_t idx = index_of(v), c = idx / CHUNK_LEN, r = chunk_rank(h, c);
 	size_t i = r * CHUNK_LEN + idx % CHUNK_LEN;
@@ -193,6 +196,11 @@ int histogram_add(struct histogram *h, uint64_t v)
 	if (first || v > h->max)
 		h->max = v;
 	return 0;
+}
+
+int histogram_add(struct histogram *h, uint64_t v)
+{
+	return add_value(h, v);
 }
 
 size_t histogram_memory(const struct histogram *h)

@@ -10,6 +10,7 @@
  * target's own operation named STATS_OTHER_NAME stays apart from it.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,21 @@ static struct op_stats *stats_get(struct stats *st, const char *name, uint64_t h
 	return op;
 }
 
+/* Sums saturate: a sample's values come from the traced process (a record
+ * count) or the kernel, and a sum that wraps, or a signed one that
+ * overflows (undefined), would report nonsense where a cap reports a bound. */
+static void add_u64(uint64_t *sum, uint64_t v)
+{
+	if (__builtin_add_overflow(*sum, v, sum))
+		*sum = UINT64_MAX;
+}
+
+static void add_s64(int64_t *sum, int64_t v)
+{
+	if (__builtin_add_overflow(*sum, v, sum))
+		*sum = v > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* Returns 0, or -ENOMEM with op unchanged. */
 static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 {
@@ -241,22 +257,22 @@ static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 			op->max_depth = s->depth;
 	}
 	op->count++;
-	op->total_ns += s->duration_ns;
-	op->sum_mem_delta += s->mem_delta;
-	op->sum_peak_delta += s->mem_peak_delta;
+	add_u64(&op->total_ns, s->duration_ns);
+	add_s64(&op->sum_mem_delta, s->mem_delta);
+	add_s64(&op->sum_peak_delta, s->mem_peak_delta);
 
 	if (s->has_resources) {
-		op->cpu_ns += s->cpu_ns;
-		op->min_flt += s->min_flt;
-		op->maj_flt += s->maj_flt;
-		op->read_bytes += s->read_bytes;
-		op->write_bytes += s->write_bytes;
-		op->resource_ns += s->duration_ns;
+		add_u64(&op->cpu_ns, s->cpu_ns);
+		add_u64(&op->min_flt, s->min_flt);
+		add_u64(&op->maj_flt, s->maj_flt);
+		add_u64(&op->read_bytes, s->read_bytes);
+		add_u64(&op->write_bytes, s->write_bytes);
+		add_u64(&op->resource_ns, s->duration_ns);
 		op->resource_samples++;
 	}
 	if (s->has_records) {
-		op->records += s->records;
-		op->records_ns += s->duration_ns;
+		add_u64(&op->records, s->records);
+		add_u64(&op->records_ns, s->duration_ns);
 		op->record_samples++;
 	}
 	return 0;
@@ -382,7 +398,7 @@ void stats_summarize(const struct stats *st, struct stats_summary *out)
 
 		if (!op)
 			continue;
-		total_ns += op->total_ns;
+		add_u64(&total_ns, op->total_ns);
 		out->total_operations += op->count;
 		out->unfinished += op->unfinished;
 	}

@@ -129,7 +129,10 @@ static void announce(const struct comparison *c, const char *baseline)
 		if (!c->rows[i].regression)
 			continue;
 		n = name_for_terminal(c->rows[i].name);
-		fprintf(f, "%s %s (%.2fx)", shown ? "," : "", n ? n : "?", c->rows[i].ratio);
+		if (c->rows[i].has_ratio)
+			fprintf(f, "%s %s (%.2fx)", shown ? "," : "", n ? n : "?", c->rows[i].ratio);
+		else
+			fprintf(f, "%s %s", shown ? "," : "", n ? n : "?");
 		free(n);
 		shown++;
 	}

@@ -50,7 +50,7 @@ static int read_op(const char *name, struct json_object *o, struct perf_op *op, 
 		return -1;
 	}
 	if (!json_number(avg, &a) || !isfinite(a) || a < 0 || a > BASELINE_MAX_SECONDS) {
-		op_error(err, errlen, name, "avg_time", "expected a number of seconds in [0, 1e9]",
+		op_error(err, errlen, name, "avg_time", "expected a number of seconds in [0, 2e10]",
 			 avg);
 		return -1;
 	}
@@ -171,10 +171,13 @@ static void compare_one(struct comparison_row *r, const struct perf_op *b,
 		.name = c->name, .baseline_avg = b->avg_time, .current_avg = c->avg_time,
 		.baseline_count = b->count, .current_count = c->count,
 	};
-	r->has_ratio = b->avg_time > 0;
-	if (r->has_ratio)
+	if (b->avg_time > 0)
 		r->ratio = c->avg_time / b->avg_time;
-	r->regression = b->count > 0 && c->count > 0 && r->has_ratio &&
+	/* Below ~1e-299 s a baseline makes the ratio overflow: JSON has no inf. */
+	r->has_ratio = b->avg_time > 0 && isfinite(r->ratio);
+	if (!r->has_ratio)
+		r->ratio = 0;
+	r->regression = b->count > 0 && c->count > 0 && b->avg_time > 0 &&
 			c->avg_time > b->avg_time * factor;
 }
 

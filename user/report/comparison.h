@@ -9,7 +9,9 @@
  * 1.5`). Operations are matched by their JSON key in "operations"; those on
  * one side only are listed, never errors. An avg_time of 0 in the baseline
  * (no finished sample, or faster than the report's 1 us resolution) gives
- * no ratio and no regression.
+ * no ratio and no regression; one so small that the ratio overflows (below
+ * ~1e-299 s, which no report of etltrace holds) gives no ratio, and a
+ * regression if the current avg_time is above factor x it.
  */
 #ifndef ETLTRACE_COMPARISON_H
 #define ETLTRACE_COMPARISON_H
@@ -22,9 +24,10 @@
 
 #include <json-c/json.h>
 
-/* Largest report file read, and the largest avg_time / count accepted. */
+/* Largest report file read, and the largest avg_time / count accepted: every
+ * avg_time a report can hold (at most 2^64 ns, 1.8e10 s) reads back. */
 #define BASELINE_MAX_BYTES (256u << 20)
-#define BASELINE_MAX_SECONDS 1e9
+#define BASELINE_MAX_SECONDS 2e10
 #define BASELINE_MAX_COUNT 9007199254740992.0 /* 2^53 */
 
 struct perf_op {
@@ -42,7 +45,8 @@ struct perf_ops {
  * number "avg_time" in [0, BASELINE_MAX_SECONDS] and a whole number "count"
  * in [0, 2^53]; other keys are ignored. On error returns -1 and writes a
  * reason naming the key into err, e.g. operations."load".avg_time: expected
- * a number in [0, 1e+09], got "fast" (names escaped for the terminal). */
+ * a number of seconds in [0, 2e10], got "fast" (names escaped for the
+ * terminal). */
 int perf_ops_from_json(struct json_object *report, struct perf_ops *out, char *err,
 		       size_t errlen);
 
@@ -57,8 +61,8 @@ struct comparison_row {
 	const char *name;   /* points into the current perf_ops */
 	double baseline_avg, current_avg;
 	uint64_t baseline_count, current_count;
-	bool has_ratio;     /* baseline_avg > 0 */
-	double ratio;       /* current_avg / baseline_avg */
+	bool has_ratio;     /* baseline_avg > 0 and the ratio finite */
+	double ratio;       /* current_avg / baseline_avg, if has_ratio */
 	bool regression;
 };
 

@@ -141,19 +141,56 @@ static struct object *object_of(struct process *p, struct objects *objs, const c
 	return o;
 }
 
+/* Puts the mappings of maps[0..n), read before the read failed, in front
+ * of the image's own, which they replace where equal. */
+static int keep_partial(struct image *img, const struct mapping *maps, size_t n)
+{
+	struct mapping *v = malloc((n + img->nmaps) * sizeof(*v) + 1);
+	size_t k = n;
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, maps, n * sizeof(*v));
+	for (size_t i = 0; i < img->nmaps; i++) {
+		const struct mapping *m = &img->maps[i];
+		bool seen = false;
+
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = maps[j].start == m->start && maps[j].end == m->end &&
+			       maps[j].offset == m->offset && maps[j].obj == m->obj;
+		if (!seen)
+			v[k++] = *m;
+	}
+	free(img->maps);
+	img->maps = v;
+	img->nmaps = k;
+	return 0;
+}
+
 int process_scan(struct process *p, struct objects *objs,
 		 void (*added)(void *ctx, struct process *p, struct object *o), void *ctx)
 {
-	struct mapping *maps = NULL;
-	size_t cap = 0, nmaps = 0, lcap = 0;
-	char path[64], *line = NULL;
-	int err = 0;
+	char path[64];
 	FILE *f;
+	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
+	err = process_scan_maps(p, f, objs, added, ctx);
+	fclose(f);
+	return err;
+}
+
+int process_scan_maps(struct process *p, FILE *f, struct objects *objs,
+		      void (*added)(void *ctx, struct process *p, struct object *o), void *ctx)
+{
+	struct mapping *maps = NULL;
+	size_t cap = 0, nmaps = 0, lcap = 0;
+	char *line = NULL;
+	int err = 0;
+
 	while (getline(&line, &lcap, f) > 0) {
 		unsigned int major, minor;
 		uint64_t start, end, off, ino;
@@ -196,7 +233,11 @@ int process_scan(struct process *p, struct objects *objs,
 			added(ctx, p, o);
 	}
 	if (ferror(f)) {
-		err = -EIO;
+		/* The process died while its maps were read (ESRCH), after
+		 * objects in what was read may have been attached (a library
+		 * just loaded): their names are read from the files once the
+		 * process is gone, which needs their mappings. */
+		err = keep_partial(&p->img, maps, nmaps) ?: -EIO;
 		goto cleanup;
 	}
 	/* An empty map list means the process has exited (or is a zombie). */
@@ -211,7 +252,6 @@ int process_scan(struct process *p, struct objects *objs,
 cleanup:
 	free(maps);
 	free(line);
-	fclose(f);
 	return err;
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "etltrace.h"
@@ -62,6 +63,12 @@ void process_read_comm(struct process *p);
  * -errno (-ESRCH once the process is gone). */
 int process_scan(struct process *p, struct objects *objs,
 		 void (*added)(void *ctx, struct process *p, struct object *o), void *ctx);
+
+/* process_scan over f, an open maps file (the text of /proc/PID/maps): the
+ * seam for tests. A read error after some lines (the process died) keeps
+ * the mappings read so far, in front of the image's, and returns -EIO. */
+int process_scan_maps(struct process *p, FILE *f, struct objects *objs,
+		      void (*added)(void *ctx, struct process *p, struct object *o), void *ctx);
 
 /* The process replaced its image at when_ns: the current image becomes
  * the old one (the one before is dropped), and the new one is empty until

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* args.c - USDT argument strings to etl_usdt_spec. */
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -40,11 +41,14 @@ static long parse_reg(const char **p)
 	return -1;
 }
 
-/* Parses a signed decimal or 0x-hex integer at *p (advancing it). */
+/* Parses a signed decimal or 0x-hex integer at *p (advancing it). No
+ * leading white space (strtoll would skip it): a space ends an operand. */
 static int parse_int(const char **p, long long *out)
 {
 	char *end;
 
+	if (isspace((unsigned char)**p))
+		return -1;
 	errno = 0;
 	*out = strtoll(*p, &end, 0);
 	if (end == *p || errno)
@@ -62,6 +66,8 @@ static int parse_one(const char **p, struct etl_usdt_arg *a)
 	long reg;
 
 	if (parse_int(&s, &size) || *s++ != '@')
+		return -EINVAL;
+	if (size < -8 || size > 8) /* llabs(LLONG_MIN) is undefined */
 		return -EINVAL;
 	tmp.is_signed = size < 0;
 	size = llabs(size);

@@ -123,7 +123,8 @@ static void read_entry(Elf *elf, struct elf_usdt *u)
 
 int elf_usdt_read(int fd, struct elf_usdt *u)
 {
-	Elf_Scn *scn = NULL, *notes[16];
+	Elf_Scn *scn = NULL;
+	Elf_Data *notes[16];
 	size_t shstrndx, nnotes = 0, cap = 0, text = 0, used = 0;
 	uint64_t base_addr = 0;
 	Elf *elf;
@@ -151,8 +152,15 @@ int elf_usdt_read(int fd, struct elf_usdt *u)
 			base_addr = shdr.sh_addr;
 		else if (shdr.sh_type == SHT_NOTE && !strcmp(name, ".note.stapsdt") &&
 			 nnotes < sizeof(notes) / sizeof(notes[0])) {
-			notes[nnotes++] = scn;
-			text += shdr.sh_size;
+			/* The text copied is bounded by the data read, never by
+			 * sh_size: a crafted header can say anything (sizes
+			 * whose sum wraps) and its data is then unreadable. */
+			Elf_Data *data = elf_getdata(scn, NULL);
+
+			if (data && data->d_buf && data->d_size < SIZE_MAX / 32) {
+				notes[nnotes++] = data;
+				text += data->d_size;
+			}
 		}
 	}
 	u->strings = malloc(text + 1);
@@ -160,12 +168,8 @@ int elf_usdt_read(int fd, struct elf_usdt *u)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < nnotes && !err; i++) {
-		Elf_Data *data = elf_getdata(notes[i], NULL);
-
-		if (data)
-			err = read_section(elf, data, base_addr, u, &cap, u->strings, &used);
-	}
+	for (size_t i = 0; i < nnotes && !err; i++)
+		err = read_section(elf, notes[i], base_addr, u, &cap, u->strings, &used);
 	/* Offsets into strings become pointers once it no longer moves. */
 	for (size_t i = 0; i < u->n; i++) {
 		u->notes[i].provider = u->strings + (uintptr_t)u->notes[i].provider;

@@ -10,6 +10,7 @@
 
 #include "util/jsonfile.h"
 #include "util/jsonkeys.h"
+#include "util/names.h"
 
 /* Reads up to max + 1 bytes of fd into a NUL-terminated malloc'd buffer.
  * Returns 0, -EFBIG when there are more than max, or -errno. */
@@ -66,7 +67,7 @@ int json_load_file(const char *path, size_t max_bytes, struct json_object **out,
 	struct json_tokener *tok = NULL;
 	struct json_object *doc = NULL;
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, valid;
 	int fd, rc = -1, e;
 
 	*out = NULL;
@@ -83,6 +84,15 @@ int json_load_file(const char *path, size_t max_bytes, struct json_object **out,
 	}
 	if (e) {
 		snprintf(err, errlen, "cannot read it: %s", strerror(-e));
+		goto cleanup;
+	}
+	/* json-c's own check takes overlong forms, surrogates and code points
+	 * above U+10FFFF (json-c 0.16): keys would not be valid UTF-8. A NUL
+	 * byte is refused by the parse below. */
+	valid = name_utf8_valid_len(text);
+	if (valid < len && text[valid]) {
+		snprintf(err, errlen, "not valid JSON: %s at byte %zu",
+			 json_tokener_error_desc(json_tokener_error_parse_utf8_string), valid);
 		goto cleanup;
 	}
 	if (len > 0x7ffffffe || !(tok = json_tokener_new())) {

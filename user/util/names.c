@@ -97,6 +97,21 @@ char *name_to_utf8(const char *raw)
 	return out;
 }
 
+size_t name_utf8_valid_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_next(p, &cp);
+
+		if (cp == CP_INVALID)
+			break;
+		p += n;
+	}
+	return (size_t)(p - (const unsigned char *)s);
+}
+
 /* Code points written as escaped bytes rather than shown. */
 static bool cp_needs_escape(uint32_t cp)
 {

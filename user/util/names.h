@@ -18,6 +18,10 @@
  * writers escape them. Returns NULL if `raw` is NULL or memory runs out. */
 char *name_to_utf8(const char *raw);
 
+/* Length of the longest prefix of the NUL-terminated `s` that is valid UTF-8
+ * as name_to_utf8 judges it (RFC 3629): strlen(s) when all of it is. */
+size_t name_utf8_valid_len(const char *s);
+
 /* Returns a malloc'd copy of `raw` safe to write to a terminal: well-formed,
  * printable UTF-8 is kept; a backslash becomes "\\"; every other byte is
  * written as "\xNN" (two lower-case hex digits): invalid UTF-8, C0 controls
