@@ -26,8 +26,12 @@ static struct json_object *trace2(char *mode, char *arg, char *arg2, const char 
 {
 	char *args[] = { "--", (char *)build_path("tests/progs/marked"), mode, arg, arg2, NULL };
 	struct json_object *op;
+	char *err = NULL;
+	int rc = run_etltrace(args, report, &err);
 
-	assert_int_equal(run_etltrace(args, report, NULL), 0);
+	if (rc != 0)
+		fail_msg("etltrace -- marked %s: exit %d: %s", mode, rc, err ? err : "");
+	free(err);
 	op = report_op(*report, op_name);
 	assert_non_null(op);
 	return op;
