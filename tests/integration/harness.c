@@ -19,6 +19,16 @@
 
 #include "harness.h"
 
+/* ETLTRACE_TIMING: 0 strict, 1 loose, -1 neither. */
+static int timing_mode(void)
+{
+	const char *t = getenv("ETLTRACE_TIMING");
+
+	if (!t || !*t || !strcmp(t, "strict"))
+		return 0;
+	return !strcmp(t, "loose") ? 1 : -1;
+}
+
 int harness_require_root(void **state)
 {
 	(void)state;
@@ -26,7 +36,25 @@ int harness_require_root(void **state)
 		fprintf(stderr, "integration tests need root and BPF: run them as root\n");
 		return -1;
 	}
+	if (timing_mode() < 0) {
+		fprintf(stderr, "ETLTRACE_TIMING='%s': expected strict or loose\n",
+			getenv("ETLTRACE_TIMING"));
+		return -1;
+	}
+	if (timing_loose())
+		fprintf(stderr, "timing: loose (ETLTRACE_TIMING=loose): upper bounds of durations "
+				"widened, everything else exact\n");
 	return 0;
+}
+
+bool timing_loose(void)
+{
+	return timing_mode() == 1;
+}
+
+double timing_bound(double strict, double loose)
+{
+	return timing_loose() ? loose : strict;
 }
 
 const char *build_path(const char *rel)
@@ -342,8 +370,9 @@ int loaded_progs(const char *name, unsigned int min_id)
 	int n = count_progs(name, min_id);
 
 	/* The kernel frees a released program after an RCU grace period:
-	 * allow it a moment before calling it left behind. */
-	for (int i = 0; n && i < 40; i++) {
+	 * allow it a moment (2 s, 20 s under an emulator) before calling it
+	 * left behind. */
+	for (int i = 0; n && i < (timing_loose() ? 400 : 40); i++) {
 		usleep(50 * 1000);
 		n = count_progs(name, min_id);
 	}

@@ -12,8 +12,20 @@
 #include <sys/types.h>
 
 /* cmocka group setup: fails the whole group (never skips it) unless the
- * tests run as root, which tracing needs. */
+ * tests run as root, which tracing needs, and ETLTRACE_TIMING is valid. */
 int harness_require_root(void **state);
+
+/* Timing bounds. ETLTRACE_TIMING=loose says the tests run where code is
+ * 10-30x slower and unevenly so (a kernel under an emulator, as make
+ * test-kernels runs them): there a bound on how much longer than its
+ * ground truth a duration, latency or rate may come out is widened, and
+ * only that. Lower bounds a duration cannot go under (a 50 ms sleep lasts
+ * 50 ms), counts, names, nesting, exit codes and bytes stay exact.
+ * Unset or "strict": the tests' stated tolerances. */
+bool timing_loose(void);
+
+/* strict, or loose under ETLTRACE_TIMING=loose. */
+double timing_bound(double strict, double loose);
 
 /* Path of a built file: $ETLTRACE_BUILD/rel (default build/rel). Static buffer
  * per call slot; copy it if you need two at once. */

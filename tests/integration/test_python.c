@@ -273,7 +273,7 @@ static void test_python_markers_nest_thread_survive_exceptions_and_keep_unicode(
 	op = report_op(r, "sleep_20ms");
 	assert_int_equal(jint(op, "count"), 5);
 	assert_true(jnum(op, "min_time") >= 0.020);
-	assert_true(jnum(op, "max_time") <= 0.030);
+	assert_true(jnum(op, "max_time") <= timing_bound(0.030, 0.100));
 	/* The seed profiler's blocks. */
 	assert_int_equal(op_int(r, "profiled", "count"), 20);
 	/* A name past the cache: no literal flag, read by BPF at each start. */

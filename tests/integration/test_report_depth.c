@@ -168,8 +168,10 @@ static void test_a_slower_run_against_a_fast_baseline_exits_9(void **state)
 	reg = json_object_array_get_idx(reg, 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(reg, "operation")),
 			    "sleep_op");
+	/* About 3; overheads added to both runs (loose: more of them) bring it
+	 * towards 1. */
 	ratio = jnum(reg, "ratio");
-	if (ratio < 2.0 || ratio > 4.0)
+	if (ratio < timing_bound(2.0, 1.6) || ratio > 4.0)
 		fail_msg("30 ms against 10 ms gave a ratio of %.3f", ratio);
 	assert_true(jnum(reg, "current_avg_time") > jnum(reg, "baseline_avg_time") * 1.5);
 	assert_non_null(strstr(err, "etltrace: 1 operation regressed against"));
@@ -293,20 +295,22 @@ static void test_log_lines_appear_live_in_the_seed_format(void **state)
 	assert_int_equal(tracer_start(args, &t, &early), 0);
 	/* The program is now held at its gate: these lines come while it runs. */
 	for (int i = 0; i < 3; i++) {
-		assert_true(read_line_within(t.out_fd, line, sizeof(line), 2000) > 0);
+		assert_true(read_line_within(t.out_fd, line, sizeof(line),
+					     (int)timing_bound(2000, 20000)) > 0);
 		assert_int_equal(lines_matching(line, "^INFO:etl\\.profiler:before_op: 0\\.00s, "
 						      "Memory: [+-][0-9]+\\.[0-9]MB$"), 1);
 	}
 	released = now_ms();
 	assert_int_equal(target_release(&t), 0); /* the command reads the tracer's stdin */
-	assert_true(read_line_within(t.out_fd, line, sizeof(line), 2000) > 0);
+	assert_true(read_line_within(t.out_fd, line, sizeof(line),
+				     (int)timing_bound(2000, 20000)) > 0);
 	latency = now_ms() - released;
 	assert_int_equal(lines_matching(line, "^INFO:etl\\.profiler:after_op: 0\\.00s, "
 					      "Memory: [+-][0-9]+\\.[0-9]MB$"), 1);
 	/* after_op ends ~1 ms after the release; its line within 100 ms of that
-	 * (50 ms drains), plus scheduling slack on a shared VM. */
+	 * (50 ms drains), plus scheduling slack on a shared VM (loose: 1.5 s). */
 	fprintf(stderr, "  log line %.1f ms after the gate opened\n", latency);
-	if (latency > 150)
+	if (latency > timing_bound(150, 1500))
 		fail_msg("the log line came %.0f ms after the operation", latency);
 	assert_int_equal(tracer_finish(&t, false, &r), 0);
 	assert_int_equal(jint(report_op(r, "after_op"), "count"), 1);
@@ -342,8 +346,12 @@ static void test_log_filter_and_log_file(void **state)
 	n = fread(text, 1, sizeof(text) - 1, f);
 	text[n] = '\0';
 	fclose(f);
-	assert_int_equal(lines_matching(text, "^INFO:etl\\.profiler:sleep_op: 0\\.01s, "
-					      "Memory: [+-][0-9]+\\.[0-9]MB$"), 5);
+	/* 10 ms sleeps: 0.01s (loose: up to 0.09s, the same width). */
+	assert_int_equal(lines_matching(text, timing_loose()
+					      ? "^INFO:etl\\.profiler:sleep_op: 0\\.0[1-9]s, "
+						"Memory: [+-][0-9]+\\.[0-9]MB$"
+					      : "^INFO:etl\\.profiler:sleep_op: 0\\.01s, "
+						"Memory: [+-][0-9]+\\.[0-9]MB$"), 5);
 	assert_int_equal(lines_matching(text, "^INFO:"), 5); /* and nothing else: */
 	assert_int_equal((int)(strchr(text, '\0') - text), 5 * (int)strlen(
 		"INFO:etl.profiler:sleep_op: 0.01s, Memory: +0.0MB\n"));
@@ -423,7 +431,8 @@ static void test_percentiles_and_histogram_in_a_real_report(void **state)
 	(void)state;
 	assert_int_equal(run_etltrace(args, &r, NULL), 0);
 	op = report_op(r, "sleep_op");
-	assert_true(jnum(op, "p50_time") >= 0.0099 && jnum(op, "p50_time") <= 0.013);
+	assert_true(jnum(op, "p50_time") >= 0.0099 &&
+		    jnum(op, "p50_time") <= timing_bound(0.013, 0.040));
 	assert_true(jnum(op, "p50_time") <= jnum(op, "p90_time"));
 	assert_true(jnum(op, "p90_time") <= jnum(op, "p99_time"));
 	assert_true(jnum(op, "p99_time") <= jnum(op, "max_time") + 1e-6);

@@ -5,7 +5,10 @@
  *
  * Tolerances: times within 10 ms of 100 ms (scheduler noise on a shared
  * 2-vCPU VM); memory within 2 MiB (the kernel's per-CPU RSS counters lag by
- * at most their batch, 128 KiB per CPU here); bytes and counts exact.
+ * at most their batch, 128 KiB per CPU here); bytes and counts exact. With
+ * ETLTRACE_TIMING=loose (an emulated kernel) a time may exceed its ground
+ * truth by more (the probes' own trap and first calls are 10-30x slower
+ * there), never fall short of it by more.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,8 +29,12 @@ static struct json_object *trace2(char *mode, char *arg, char *arg2, const char 
 {
 	char *args[] = { "--", (char *)build_path("tests/progs/marked"), mode, arg, arg2, NULL };
 	struct json_object *op;
+	char *err = NULL;
+	int rc = run_etltrace(args, report, &err);
 
-	assert_int_equal(run_etltrace(args, report, NULL), 0);
+	if (rc != 0)
+		fail_msg("etltrace -- marked %s: exit %d: %s", mode, rc, err ? err : "");
+	free(err);
 	op = report_op(*report, op_name);
 	assert_non_null(op);
 	return op;
@@ -45,13 +52,20 @@ static void assert_near(double got, double want, double tol)
 		fail_msg("got %.6f, want %.6f +- %.6f", got, want, tol);
 }
 
+/* A time: at most `below` under want, at most `above` over it. */
+static void assert_time(double got, double want, double below, double above)
+{
+	if (got < want - below || got > want + above)
+		fail_msg("got %.6f s, want %.6f s (-%.6f, +%.6f)", got, want, below, above);
+}
+
 static void test_sleeping_100ms_is_off_cpu_not_on_cpu(void **state)
 {
 	struct json_object *r, *op = trace2("sleep", "100", "1", "sleep_op", &r);
 
 	(void)state;
-	assert_near(jnum(op, "off_cpu_time"), 0.100, 0.010);
-	assert_near(jnum(op, "cpu_time"), 0.0, 0.005);
+	assert_time(jnum(op, "off_cpu_time"), 0.100, 0.010, timing_bound(0.010, 0.100));
+	assert_time(jnum(op, "cpu_time"), 0.0, 0.005, timing_bound(0.005, 0.025));
 	json_object_put(r);
 }
 
@@ -71,8 +85,9 @@ static void test_spinning_100ms_is_on_cpu_not_off_cpu(void **state)
 	line = err ? strstr(err, "marked: cpu_ns=") : NULL;
 	assert_non_null(line);
 	assert_int_equal(sscanf(line, "marked: cpu_ns=%lld wall_ns=%lld", &cpu_ns, &wall_ns), 2);
-	assert_near(jnum(op, "cpu_time"), (double)cpu_ns / 1e9, 0.003);
-	assert_near(jnum(op, "off_cpu_time"), (double)(wall_ns - cpu_ns) / 1e9, 0.003);
+	assert_time(jnum(op, "cpu_time"), (double)cpu_ns / 1e9, 0.003, timing_bound(0.003, 0.030));
+	assert_time(jnum(op, "off_cpu_time"), (double)(wall_ns - cpu_ns) / 1e9, 0.003,
+		    timing_bound(0.003, 0.030));
 	assert_true(cpu_ns >= 100000000);
 	free(err);
 	json_object_put(r);
@@ -131,10 +146,10 @@ static void test_records_per_second_matches_the_counts_given(void **state)
 
 	(void)state;
 	assert_int_equal(jint(op, "records"), 5000);
-	/* 1000 records per operation of about 10 ms. */
+	/* 1000 records per operation of about 10 ms (up to 40 ms loose). */
 	rate = jnum(op, "records_per_second");
 	assert_near(rate, 5000 / jnum(op, "total_time"), 1.0);
-	assert_true(rate > 80000 && rate <= 100000);
+	assert_true(rate > timing_bound(80000, 25000) && rate <= 100000);
 	json_object_put(r);
 }
 

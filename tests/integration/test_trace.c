@@ -52,10 +52,13 @@ static void test_sleep_50ms_is_reported_as_0_050s_within_5ms(void **state)
 	op = report_op(r, "sleep_op");
 	assert_non_null(op);
 	assert_int_equal(jint(op, "count"), 10);
+	/* Never shorter than the sleep; at most 5 ms longer (100 ms loose). */
 	assert_true(jnum(op, "min_time") >= 50 * MS);
-	assert_true(jnum(op, "max_time") <= 55 * MS);
-	assert_true(jnum(op, "avg_time") >= 50 * MS && jnum(op, "avg_time") <= 55 * MS);
-	assert_true(jnum(op, "total_time") >= 0.5 && jnum(op, "total_time") <= 0.55);
+	assert_true(jnum(op, "max_time") <= timing_bound(55 * MS, 150 * MS));
+	assert_true(jnum(op, "avg_time") >= 50 * MS &&
+		    jnum(op, "avg_time") <= timing_bound(55 * MS, 150 * MS));
+	assert_true(jnum(op, "total_time") >= 0.5 &&
+		    jnum(op, "total_time") <= timing_bound(0.55, 1.5));
 	assert_clean(r);
 	json_object_put(r);
 }
@@ -374,11 +377,12 @@ static void test_the_demo_running_is_traced_with_p(void **state)
 	assert_int_equal(tracer_finish(&tracer, false, &r), 0);
 	/* ~0.35 s a round, attached within ~0.5 s: most of the 8 rounds are
 	 * seen whole (4 batches of 5,000 each); the round running while
-	 * etltrace attached adds at most its tail. */
+	 * etltrace attached adds at most its tail. Loose: attaching may take
+	 * longer than a round, and the rounds as long as it; one is seen. */
 	rounds = jint(report_op(r, "pipeline"), "count");
 	batches = jint(report_op(r, "transform_batch"), "count");
 	loads = jint(report_op(r, "load"), "count");
-	assert_true(rounds >= 4 && rounds <= 8);
+	assert_true(rounds >= (long long)timing_bound(4, 1) && rounds <= 8);
 	assert_true(batches >= 4 * rounds && batches <= 4 * rounds + 4);
 	assert_true(loads == rounds || loads == rounds + 1);
 	assert_int_equal(counter(r, "ringbuf_full"), 0);

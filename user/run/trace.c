@@ -33,6 +33,10 @@
 
 _Static_assert(OPTIONS_MAX_PIDS <= ETL_LOADER_SLOTS, "each target has a loader slot");
 
+/* Without uprobe_multi links, ending a trace of more probe sites than this
+ * takes long enough to say why (an RCU grace period per site). */
+#define DETACH_NOTE_SITES 64
+
 /* Processes with a section of their own in the report, at most. */
 #define PROCS_REPORTED 1024
 
@@ -413,7 +417,8 @@ static int open_tracer(struct run *r)
 		     strerror(-err), r->kf.release);
 		return exit_code(STAGE_KERNEL, err);
 	}
-	r->at = (struct attacher){ .tr = r->tr, .per_process = !o->children, .verbose = o->verbose };
+	r->at = (struct attacher){ .tr = r->tr, .per_process = !o->children,
+				   .perf_events = !r->kf.uprobe_multi, .verbose = o->verbose };
 	r->fw = (struct follower){ .procs = r->procs, .objs = r->objs, .at = &r->at, .tr = r->tr };
 	for (int i = 0; i < r->ntargets; i++) {
 		err = tracer_add_process(r->tr, r->targets[i], (unsigned int)i);
@@ -641,6 +646,9 @@ static int finish(struct run *r)
 	int err;
 
 	r->fw.finishing = true;
+	if (!r->kf.uprobe_multi && r->at.nsites > DETACH_NOTE_SITES)
+		diag("detaching %zu probe sites one at a time, an RCU grace period each (Linux %s "
+		     "has no uprobe_multi links)", r->at.nsites, r->kf.release);
 	tracer_detach_probes(r->tr);
 	err = tracer_open_frames(r->tr, true);
 	tracer_detach_hooks(r->tr);
@@ -845,6 +853,9 @@ static int setup(struct run *r)
 		diag("%s", why);
 		return exit_code(STAGE_KERNEL, err);
 	}
+	if (o->verbose && !r->kf.uprobe_multi)
+		diag("Linux %s has no uprobe_multi links (6.6): one perf-event uprobe per probe "
+		     "site, each detached after its own RCU grace period", r->kf.release);
 	r->objs = objects_new(&o->pairs);
 	r->procs = procs_new();
 	if (!r->objs || !r->procs || open_sinks(r) || (err = loop_new(&r->loop))) {

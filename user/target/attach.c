@@ -56,8 +56,9 @@ int attach_object(struct attacher *a, struct object *o, pid_t pid)
 	a->nsites += o->nsites;
 	if (a->verbose) {
 		shown = name_for_terminal(o->path);
-		diag("attached to %s (%d op_start, %d op_end sites)%s", shown ? shown : "?",
-		     o->nstarts, o->nends, pid ? "" : " for every process that maps it");
+		diag("attached to %s (%d op_start, %d op_end sites%s)%s", shown ? shown : "?",
+		     o->nstarts, o->nends, a->perf_events ? ", a perf-event uprobe each" : "",
+		     pid ? "" : " for every process that maps it");
 		free(shown);
 	}
 	return 0;

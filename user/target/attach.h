@@ -20,6 +20,7 @@
 struct attacher {
 	struct tracer *tr;
 	bool per_process;     /* links filtered by pid, not by BPF's set */
+	bool perf_events;     /* one perf-event uprobe per site (no uprobe_multi) */
 	int verbose;
 	int err;              /* the last attach failure (already said), or 0 */
 	size_t nobjects;      /* attachments made */
