@@ -7,6 +7,7 @@
 #   make flamegraph the demo's flame graph (FOLDED=file: any folded stacks)
 #   make pictures   the README's pictures, docs/images/*.png
 #   make bench      install missing packages, build, measure the cost of tracing
+#   make bench-attach  what attaching costs per probe site (BENCH_KERNEL=6.1: in qemu)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make test-kernels  the integration suites on every kernel of KERNELS (others under qemu)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
@@ -52,8 +53,8 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit browser integration bench bench-python vmlinux clean install \
-        uninstall python-test install-test man-test test-kernels flamegraph pictures FORCE
+.PHONY: all deps demo test unit browser integration bench bench-attach bench-python vmlinux clean \
+        install uninstall python-test install-test man-test test-kernels flamegraph pictures FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -398,6 +399,31 @@ $(BENCH_OUT)/run: bench/run.c bench/proc.c bench/progstats.c bench/proc.h bench/
 $(BENCH_OUT)/peer.bt: bench/peer.bt
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
+
+# What attaching costs per probe site (bench/attach.c): the attach mechanisms
+# alone and etltrace -p whole, on the demo (26 sites) and on bench/sites (200);
+# BENCH_KERNEL=6.1 measures in the qemu guest of make test-kernels instead.
+ATTACH_SRCS := bench/attach.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c
+BENCH_KERNEL ?= host
+# The demo runs one small round, then sleeps (an hour) while it is measured.
+ATTACH_RUNS := $(BENCH_OUT)/attach $(OUT)/etltrace -- $(OUT)/examples/etl_demo --records 1000 \
+               --rounds 2 --pause-ms 3600000 && echo && $(BENCH_OUT)/attach $(OUT)/etltrace -- \
+               $(BENCH_OUT)/sites
+
+$(BENCH_OUT)/attach: $(ATTACH_SRCS) $(BENCH_OUT)/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) -Ibpf -Iuser $(ATTACH_SRCS) -lbpf -lelf -lz -pthread -o $@
+
+$(BENCH_OUT)/sites: bench/sites.c $(OUT)/.deps-bench
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_FLAGS) -Iinclude $< -o $@
+
+bench-attach: $(OUT)/.deps-bench $(if $(filter-out host,$(BENCH_KERNEL)),$(OUT)/.deps-kernels)
+	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(OUT)/examples/etl_demo \
+		$(BENCH_OUT)/attach $(BENCH_OUT)/sites
+	$(Q)$(if $(filter-out host,$(BENCH_KERNEL)),tests/kernels/run-in-kernel --kernel $(BENCH_KERNEL) --) \
+		sh -c '$(ATTACH_RUNS)'
 
 # One run, printing the machine, the tables and PASS/MISS per target
 # (BENCH_ARGS=--quick for a short smoke run).
