@@ -7,8 +7,10 @@
  * A process has images: the one it runs now and, after an exec, the one
  * it ran before, kept until the records made under it are read. A name is
  * always read from the image that was running when its operation started:
- * from the live process while that image is current, else from the file
- * that was mapped there; the names read by address are cached per image.
+ * from the file that image maps read-only at the name's address (a
+ * literal's .rodata), else from the live process while that image is
+ * current, else from whatever file was mapped there; the names read by
+ * address are cached per image.
  */
 #ifndef ETLTRACE_PROCESS_H
 #define ETLTRACE_PROCESS_H
@@ -25,6 +27,7 @@
 struct mapping {
 	uint64_t start, end, offset;
 	struct object *obj; /* NULL if the file could not be opened */
+	bool readonly;      /* mapped without write permission */
 };
 
 struct name_cache;
