@@ -9,7 +9,9 @@
  *   twin [-g] [-s MS] [-r NEW OLD] [-x CODE] N [PROG ARGS...]
  *
  *   -g          print "twin: ready" on stdout, wait for a line on stdin
- *   -s MS       each operation sleeps MS ms (default: none)
+ *   -s MS       each operation sleeps MS ms (default: none); then prints
+ *               "twin: slept min_ns=A max_ns=B", the shortest and longest
+ *               sleep as the program itself measured them inside the markers
  *   -r NEW OLD  after the operations, rename NEW over OLD (a deploy
  *               replacing this very executable) and exit at once
  *   -x CODE     exit with CODE (default 0)
@@ -21,6 +23,7 @@
  */
 #include <etl_probe.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,14 @@ static void sleep_ms(long ms)
 		;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void gate(void)
 {
 	char buf[16];
@@ -55,6 +66,7 @@ static void gate(void)
 int main(int argc, char **argv)
 {
 	const char *new_path = NULL, *old_path = NULL;
+	int64_t slept_min = 0, slept_max = 0;
 	long ms = -1, n, code = 0;
 	int i = 1;
 
@@ -84,13 +96,26 @@ int main(int argc, char **argv)
 	n = atol(argv[i++]);
 	for (long k = 0; k < n; k++) {
 		if (ms >= 0) {
+			int64_t t0, t1;
+
 			ETL_OP_START(SLEEP_NAME);
+			t0 = now_ns();
 			sleep_ms(ms);
+			t1 = now_ns();
 			ETL_OP_END(SLEEP_NAME);
+			if (!k || t1 - t0 < slept_min)
+				slept_min = t1 - t0;
+			if (!k || t1 - t0 > slept_max)
+				slept_max = t1 - t0;
 		} else {
 			ETL_OP_START(WORK_NAME);
 			ETL_OP_END(WORK_NAME);
 		}
+	}
+	if (ms >= 0 && n > 0) {
+		printf("twin: slept min_ns=%lld max_ns=%lld\n", (long long)slept_min,
+		       (long long)slept_max);
+		fflush(stdout);
 	}
 	if (new_path && rename(new_path, old_path)) {
 		perror("twin: rename");
