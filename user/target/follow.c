@@ -56,7 +56,7 @@ static void release(struct follower *f, pid_t pid)
 void follow_event(struct follower *f, const struct etl_proc_event *e)
 {
 	pid_t pid = (pid_t)e->tgid;
-	struct process *p = procs_latest(f->procs, pid);
+	struct process *p = procs_latest(f->procs, pid), *parent;
 
 	if (pid == f->setup_pid && (e->what == ETL_PROC_EXEC || e->what == ETL_PROC_ENTRY))
 		return;
@@ -70,7 +70,15 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 			break;
 		memcpy(p->comm, e->comm, sizeof(p->comm));
 		p->comm[sizeof(p->comm) - 1] = '\0';
-		process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
+		/* A forked child maps what its parent mapped at the fork, and a
+		 * short-lived worker is often gone before this event is read:
+		 * its image is its parent's then (whose marked objects are all
+		 * attached already). Later mappings come with the rescans. */
+		parent = e->what == ETL_PROC_FORK
+				 ? procs_find(f->procs, (pid_t)e->ppid, e->time_ns)
+				 : NULL;
+		if (!parent || process_inherit(p, parent, e->time_ns))
+			process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
 		break;
 	case ETL_PROC_EXEC:
 		if (p) {

@@ -208,6 +208,23 @@ cleanup:
 	return err;
 }
 
+int process_inherit(struct process *p, const struct process *parent, uint64_t when_ns)
+{
+	const struct image *img = when_ns >= parent->img.since_ns ? &parent->img : &parent->old;
+	struct mapping *maps;
+
+	if (!img->nmaps)
+		return -ENOENT;
+	maps = malloc(img->nmaps * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	memcpy(maps, img->maps, img->nmaps * sizeof(*maps));
+	free(p->img.maps);
+	p->img.maps = maps;
+	p->img.nmaps = img->nmaps;
+	return 0;
+}
+
 void process_exec(struct process *p, uint64_t when_ns)
 {
 	image_free(&p->old);

@@ -63,6 +63,12 @@ void process_init(struct process *p, pid_t pid, uint64_t start_ns);
 int process_scan(struct process *p, struct objects *objs,
 		 void (*added)(void *ctx, struct process *p, struct object *o), void *ctx);
 
+/* p was forked by parent at when_ns: its image is a copy of the one the
+ * parent ran then (the same mappings, so the same names at the same
+ * addresses), known even if p has already exited. Returns 0, or -ENOENT
+ * if that image of the parent is not known, or -ENOMEM. */
+int process_inherit(struct process *p, const struct process *parent, uint64_t when_ns);
+
 /* The process replaced its image at when_ns: the current image becomes
  * the old one (the one before is dropped), and the new one is empty until
  * the next scan. */
