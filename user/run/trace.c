@@ -129,8 +129,10 @@ static void flush_log(struct trace *t)
 		     t->o->log_file ? t->o->log_file : "stderr", strerror(-err));
 }
 
-/* Reads every ring, then lets the process table forget what is read. */
-static int drain(struct trace *t)
+/* Reads every ring, takes in the records that waited for their process
+ * (all of them when `final`), then lets the process table forget what is
+ * read. */
+static int drain(struct trace *t, bool final)
 {
 	int n = tracer_drain(t->tr);
 
@@ -138,6 +140,7 @@ static int drain(struct trace *t)
 		diag("reading the ring buffers failed: %s", strerror(-n));
 		return n;
 	}
+	intake_retry(&t->in, final);
 	procs_settle(t->procs);
 	flush_log(t);
 	return 0;
@@ -148,7 +151,7 @@ static int drain(struct trace *t)
 static int on_drain(void *ctx, uint32_t events)
 {
 	(void)events;
-	return drain(ctx);
+	return drain(ctx, false);
 }
 
 static int on_rescan(void *ctx, uint32_t events)
@@ -450,7 +453,7 @@ static int start_command(struct trace *t)
 	}
 	follow_entry(&t->fw, p);
 	/* Its exec and entry events are in the rings: read them now. */
-	if (drain(t))
+	if (drain(t, false))
 		return ETL_EXIT_FAILURE;
 	t->fw.setup_pid = 0;
 	if (t->at.marked_seen)
@@ -560,7 +563,7 @@ static int finish(struct trace *t)
 	tracer_detach_probes(t->tr);
 	err = tracer_open_frames(t->tr, true);
 	tracer_detach_hooks(t->tr);
-	err = drain(t) ?: err;
+	err = drain(t, true) ?: err;
 	t->end_ns = now_ns();
 	if (err < 0) {
 		diag("cannot read the operations still open: %s", strerror(-err));
@@ -666,6 +669,7 @@ static void cleanup(struct trace *t)
 	if (t->log_open)
 		oplog_close(&t->log);
 	perf_ops_free(&t->base);
+	intake_free(&t->in);
 	stats_free(t->stats);
 	free(t->searched);
 }
