@@ -197,7 +197,7 @@ static __always_inline void *cpu_ring(void)
 	return bpf_map_lookup_elem(&rings, &cpu);
 }
 
-/* Tells the loader about process p (tgid; ppid for forks). */
+/* Tells the loader about process p (tgid; ppid for forks and execs). */
 static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 ppid)
 {
 	struct etl_proc_event *e;
@@ -761,7 +761,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	ps->slots_used = 0; /* its other threads are gone */
 	if (hold_exec)
 		bpf_send_signal(SIGSTOP);
-	proc_event(ETL_PROC_EXEC, p, 0);
+	proc_event(ETL_PROC_EXEC, p, BPF_CORE_READ(p, real_parent, tgid));
 	return 0;
 }
 
