@@ -257,8 +257,12 @@ static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
 		proc_event(ETL_PROC_NEW, t, 0, false);
 	}
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s)
+	if (!s) {
+		/* A start of a traced process all the same: every start is
+		 * a record, dropped, abandoned, overflowed or this. */
+		count(ETL_CNT_STARTS);
 		count(ETL_CNT_NO_STORAGE);
+	}
 	return s;
 }
 
