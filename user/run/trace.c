@@ -5,6 +5,7 @@
  * end (detach, what is still open, counters, report).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -544,6 +545,30 @@ static void counters_of(const struct trace *t, const uint64_t bpf[ETL_CNT__MAX],
 					       tracer_short_records(t->tr) };
 }
 
+/* One line on stderr when the rings overflowed: how much was lost and
+ * what to raise. */
+static void say_losses(const struct trace *t, const uint64_t bpf[ETL_CNT__MAX])
+{
+	uint64_t recs = bpf[ETL_CNT_RINGBUF_FULL], evs = bpf[ETL_CNT_EVENTS_LOST];
+	char what[160];
+
+	if (!recs && !evs)
+		return;
+	if (recs && evs)
+		snprintf(what, sizeof(what),
+			 "%" PRIu64 " operation record%s (ringbuf_full) and %" PRIu64
+			 " process event%s (process_events_lost) were",
+			 recs, recs == 1 ? "" : "s", evs, evs == 1 ? "" : "s");
+	else if (recs)
+		snprintf(what, sizeof(what), "%" PRIu64 " operation record%s (ringbuf_full) %s", recs,
+			 recs == 1 ? "" : "s", recs == 1 ? "was" : "were");
+	else
+		snprintf(what, sizeof(what), "%" PRIu64 " process event%s (process_events_lost) %s",
+			 evs, evs == 1 ? "" : "s", evs == 1 ? "was" : "were");
+	diag("the ring buffers were full: %s lost; raise --ringbuf-mb (now %u)", what,
+	     t->o->ringbuf_mb);
+}
+
 /* Ends the trace: nothing more runs in BPF, what is still open is taken as
  * unfinished, every record is read; then the report. */
 static int finish(struct trace *t)
@@ -575,6 +600,7 @@ static int finish(struct trace *t)
 		return ETL_EXIT_FAILURE;
 	}
 	counters_of(t, bpf, counters, &in.ncounters);
+	say_losses(t, bpf);
 	/* Nothing stays loaded while the report is written. */
 	tracer_close(t->tr);
 	t->tr = NULL;
