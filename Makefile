@@ -157,6 +157,18 @@ $(OUT)/tests/progs/%: tests/progs/%.c $(OUT)/.deps-build
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS_PROG) -MMD -MP -Iinclude $< -lm -ldl -o $@
 
+# Twins of one marked program whose literal names share their addresses
+# but not their text (no PIE: the same address in every run), and a static
+# build of the first, to run alone in a bare root directory.
+TWIN_BINS := $(OUT)/tests/progs/twin_a $(OUT)/tests/progs/twin_b $(OUT)/tests/progs/twin_static
+$(OUT)/tests/progs/twin_a: TWIN_FLAGS = -DTWIN='"alpha"' -no-pie -fno-pie
+$(OUT)/tests/progs/twin_b: TWIN_FLAGS = -DTWIN='"bravo"' -no-pie -fno-pie
+$(OUT)/tests/progs/twin_static: TWIN_FLAGS = -DTWIN='"alpha"' -static
+$(TWIN_BINS): tests/progs/twin.c $(OUT)/.deps-build
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -g $(TWIN_FLAGS) -MMD -MP -Iinclude $< -o $@
+
 # Marked shared libraries the test programs dlopen.
 $(OUT)/tests/progs/lib%.so: tests/progs/lib/%.c $(OUT)/.deps-build
 	$(call msg,CC,$@)
@@ -271,7 +283,7 @@ unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Every suite runs, also after one failed; the target fails if any did.
-INTEG_DEPS := $(OUT)/etltrace $(PROG_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS) \
+INTEG_DEPS := $(OUT)/etltrace $(PROG_BINS) $(TWIN_BINS) $(PROG_LIBS) $(EXAMPLE_BINS) $(INTEG_BINS) \
               $(OUT)/lib/$(LIBETLPROBE_SONAME)
 integration: $(INTEG_DEPS)
 	$(Q)failed=""; for t in $(INTEG_BINS); do echo "== $$t"; \

@@ -228,8 +228,13 @@ static __always_inline void *cpu_ring(void)
 	return bpf_map_lookup_elem(&rings, &cpu);
 }
 
-/* Tells the loader about process p (tgid; ppid for forks). */
-static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 ppid)
+/* Tells the loader about process p (tgid; ppid for forks and execs).
+ * With `stop`, the process (the current task) also stops, for the loader
+ * to continue once it has acted on the event: only if the event is in the
+ * ring, so that a process is never left stopped with nobody told. The
+ * stop is queued before the event can be read, so the loader's SIGCONT
+ * always comes after it. */
+static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 ppid, bool stop)
 {
 	struct etl_proc_event *e;
 	void *ring = cpu_ring();
@@ -239,6 +244,8 @@ static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 
 		count(ETL_CNT_EVENTS_LOST);
 		return;
 	}
+	if (stop)
+		bpf_send_signal(SIGSTOP);
 	e->kind = ETL_REC_PROC;
 	e->what = what;
 	e->tgid = BPF_CORE_READ(p, tgid);
@@ -349,14 +356,16 @@ static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
 	if (!slot) {
 		if (!accept_any || trace_proc(tgid))
 			return NULL;
-		proc_event(ETL_PROC_NEW, t, 0);
+		proc_event(ETL_PROC_NEW, t, 0, false);
 		slot = bpf_map_lookup_elem(&procs, &tgid);
 		if (!slot)
 			return NULL;
 	}
 	s = bpf_task_storage_get(&stacks, t, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
-		count(ETL_CNT_STARTS); /* its start is counted, and lost here */
+		/* A start of a traced process all the same: every start is
+		 * a record, dropped, abandoned, overflowed or this. */
+		count(ETL_CNT_STARTS);
 		count(ETL_CNT_NO_STORAGE);
 		return NULL;
 	}
@@ -860,7 +869,7 @@ int BPF_PROG(on_exit, struct task_struct *t)
 	}
 	bpf_map_delete_elem(&procs, &tgid);
 	give_slot(slot);
-	proc_event(ETL_PROC_EXIT, t, 0);
+	proc_event(ETL_PROC_EXIT, t, 0, false);
 	return 0;
 }
 
@@ -875,13 +884,14 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (!bpf_map_lookup_elem(&procs, &ptgid) || trace_proc(ctgid))
 		return 0;
-	proc_event(ETL_PROC_FORK, child, ptgid);
+	proc_event(ETL_PROC_FORK, child, ptgid, false);
 	return 0;
 }
 
 /* A traced process replaces its image: what its thread had open is
  * unfinished, and with hold_exec it stops until the loader has attached
- * to the new image (and continues it). */
+ * to the new image (and continues it), if the loader can be told: with
+ * the ring full it runs on (process_events_lost). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -904,9 +914,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		ps->mm = 0;
 	}
 	ps->slots_used = 0; /* its other threads are gone */
-	if (hold_exec)
-		bpf_send_signal(SIGSTOP);
-	proc_event(ETL_PROC_EXEC, p, 0);
+	proc_event(ETL_PROC_EXEC, p, BPF_CORE_READ(p, real_parent, tgid), hold_exec);
 	return 0;
 }
 
@@ -921,8 +929,7 @@ int entry_stop(struct pt_regs *ctx)
 
 	if (!bpf_map_lookup_elem(&procs, &tgid))
 		return 0;
-	bpf_send_signal(SIGSTOP);
-	proc_event(ETL_PROC_ENTRY, t, 0);
+	proc_event(ETL_PROC_ENTRY, t, 0, true);
 	return 0;
 }
 

@@ -164,7 +164,7 @@ struct etl_proc_event {
 	__u32 kind;      /* ETL_REC_PROC */
 	__u32 what;      /* enum etl_proc_what */
 	__u32 tgid;
-	__u32 ppid;      /* ETL_PROC_FORK: the tgid of the parent */
+	__u32 ppid;      /* ETL_PROC_FORK, ETL_PROC_EXEC: the tgid of the parent */
 	__u64 time_ns;   /* CLOCK_MONOTONIC when it happened */
 	__u64 start_ns;  /* when the process started (CLOCK_MONOTONIC): with
 			  * tgid, who it is, whatever reuses the pid later */

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +59,82 @@ double timing_bound(double strict, double loose)
 	return timing_loose() ? loose : strict;
 }
 
+/* Children started and not yet waited for, killed (with what they
+ * started) if a test times out. */
+#define MAX_LIVE 64
+static pid_t live[MAX_LIVE];
+
+static void live_add(pid_t pid)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (!live[i]) {
+			live[i] = pid;
+			return;
+		}
+}
+
+static void live_del(pid_t pid)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live[i] == pid)
+			live[i] = 0;
+}
+
+/* Kills pid and its descendants, stopped ones included (no allocation: it
+ * runs in a signal handler). */
+static void kill_tree(pid_t pid, int depth)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	kill(pid, SIGSTOP); /* no new children meanwhile */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	for (char *p = buf; n > 0 && depth < 8 && p < buf + n;) {
+		pid_t child = 0;
+
+		while (p < buf + n && *p >= '0' && *p <= '9')
+			child = child * 10 + (*p++ - '0');
+		if (child > 0)
+			kill_tree(child, depth + 1);
+		p++;
+	}
+	kill(pid, SIGKILL);
+}
+
+static void on_timeout(int sig)
+{
+	static const char msg[] = "[  ERROR   ] test timed out: a process it waits for never ended\n";
+
+	(void)sig;
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live[i] > 0)
+			kill_tree(live[i], 0);
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+int harness_arm(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, on_timeout);
+	alarm(timing_loose() ? 10 * HARNESS_TIMEOUT : HARNESS_TIMEOUT);
+	return 0;
+}
+
+int harness_disarm(void **state)
+{
+	(void)state;
+	alarm(0);
+	return 0;
+}
+
 const char *build_path(const char *rel)
 {
 	static char buf[4][512];
@@ -81,11 +159,13 @@ static int spawn(char *const argv[], int which, struct child *c)
 	if (c->pid < 0)
 		return -1;
 	if (c->pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
 		dup2(in[0], 0);
 		dup2(out[1], which);
 		execv(argv[0], argv);
 		_exit(126);
 	}
+	live_add(c->pid);
 	close(in[0]);
 	close(out[1]);
 	c->in_fd = in[1];
@@ -120,6 +200,17 @@ int target_start(char *const argv[], struct child *c)
 	if (spawn(argv, 1, c))
 		return -1;
 	return read_line(c->out_fd, line, sizeof(line)) < 0 ? -1 : 0;
+}
+
+int target_start_keep(char *const argv[], struct child *c, char **line)
+{
+	char buf[1024];
+
+	*line = NULL;
+	if (spawn(argv, 1, c) || read_line(c->out_fd, buf, sizeof(buf)) < 0)
+		return -1;
+	*line = strdup(buf);
+	return *line ? 0 : -1;
 }
 
 int target_start_stderr(char *const argv[], struct child *c)
@@ -172,6 +263,7 @@ int child_wait(struct child *c)
 	while (waitpid(c->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	live_del(c->pid);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -261,6 +353,31 @@ int tracer_finish(struct child *t, bool interrupt, struct json_object **report)
 	return rc;
 }
 
+char *child_read_rest(struct child *c)
+{
+	char *buf = NULL, chunk[4096];
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ssize_t n;
+
+	if (!mem)
+		return NULL;
+	while (c->out_fd >= 0 && ((n = read(c->out_fd, chunk, sizeof(chunk))) > 0 ||
+				  (n < 0 && errno == EINTR)))
+		if (n > 0)
+			fwrite(chunk, 1, (size_t)n, mem);
+	fclose(mem);
+	return buf;
+}
+
+int tracer_finish_err(struct child *t, bool interrupt, struct json_object **report, char **err)
+{
+	if (interrupt)
+		kill(t->pid, SIGINT);
+	*err = child_read_rest(t);
+	return tracer_finish(t, false, report);
+}
+
 int run_etltrace(char *const args[], struct json_object **report, char **err)
 {
 	char *out = tmp_report_path(), **argv = out ? tracer_argv(args, out) : NULL;
@@ -337,6 +454,40 @@ long long counter(struct json_object *report, const char *key)
 	return jint(c, key);
 }
 
+long long ops_sum(struct json_object *report, const char *key)
+{
+	struct json_object *ops;
+	long long sum = 0;
+
+	if (!report || !json_object_object_get_ex(report, "operations", &ops))
+		fail_msg("report has no operations");
+	json_object_object_foreach(ops, name, op) {
+		(void)name;
+		sum += jint(op, key);
+	}
+	return sum;
+}
+
+void assert_accounting(struct json_object *r)
+{
+	long long starts = counter(r, "starts"), ends = counter(r, "ends");
+	long long records = counter(r, "records"), full = counter(r, "ringbuf_full");
+	long long ovf = counter(r, "stack_overflow"), done = ops_sum(r, "count");
+	long long x = ends - done - counter(r, "unmatched_end") - counter(r, "name_mismatch");
+
+	if (starts != records + full + counter(r, "abandoned") + ovf +
+			      counter(r, "no_thread_storage"))
+		fail_msg("starts %lld != records %lld + ringbuf_full %lld + abandoned %lld + "
+			 "stack_overflow %lld + no_thread_storage %lld", starts, records, full,
+			 counter(r, "abandoned"), ovf, counter(r, "no_thread_storage"));
+	if (records != done + ops_sum(r, "unfinished"))
+		fail_msg("records %lld != count %lld + unfinished %lld", records, done,
+			 ops_sum(r, "unfinished"));
+	if (x < 0 || x > ovf + full)
+		fail_msg("ends %lld - count %lld - unmatched_end - name_mismatch = %lld, not in "
+			 "0..stack_overflow + ringbuf_full = %lld", ends, done, x, ovf + full);
+}
+
 unsigned int last_prog_id(void)
 {
 	__u32 id = 0, last = 0;
@@ -377,4 +528,205 @@ int loaded_progs(const char *name, unsigned int min_id)
 		n = count_progs(name, min_id);
 	}
 	return n;
+}
+
+int wait_file(const char *path)
+{
+	char dir[512], buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	int fd, rc = -1;
+
+	if (!base || (size_t)(base - path) >= sizeof(dir))
+		return -1;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	base++;
+	fd = inotify_init1(IN_CLOEXEC);
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) < 0)
+		goto cleanup;
+	/* Watched first, then looked for: an earlier arrival is not missed. */
+	if (!stat(path, &st)) {
+		rc = 0;
+		goto cleanup;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto cleanup;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+
+			if (ev->len && !strcmp(ev->name, base)) {
+				rc = 0;
+				goto cleanup;
+			}
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+unsigned int last_map_id(void)
+{
+	__u32 id = 0, last = 0;
+
+	while (!bpf_map_get_next_id(id, &id))
+		last = id;
+	return last;
+}
+
+/* Names etltrace gives its programs (BPF keeps 15 characters). */
+static bool etltrace_prog_name(const char *name)
+{
+	static const char *const prefixes[] = { "op_start", "op_end", "on_exit", "on_fork",
+						"on_exec", "on_switch", "on_rss_stat",
+						"entry_stop", "open_frames", "match_slow",
+						"peak_above" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static void add_id(unsigned int *v, int *n, int cap, unsigned int id)
+{
+	for (int i = 0; i < *n; i++)
+		if (v[i] == id)
+			return;
+	if (*n < cap)
+		v[(*n)++] = id;
+}
+
+int bpf_snapshot_take(unsigned int min_prog_id, unsigned int min_map_id, struct bpf_snapshot *s)
+{
+	__u32 id = min_prog_id;
+
+	memset(s, 0, sizeof(*s));
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info), maps[64], nmaps;
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !etltrace_prog_name(info.name)) {
+			close(fd);
+			continue;
+		}
+		nmaps = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = nmaps;
+		info.map_ids = (__u64)(uintptr_t)maps;
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			for (__u32 i = 0; i < nmaps; i++)
+				add_id(s->maps, &s->nmaps, 128, maps[i]);
+		add_id(s->progs, &s->nprogs, 128, id);
+		close(fd);
+	}
+	for (id = min_map_id; !bpf_map_get_next_id(id, &id);) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "etl_ring"))
+			add_id(s->maps, &s->nmaps, 128, id);
+		close(fd);
+	}
+	for (id = 0; !bpf_link_get_next_id(id, &id);) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			for (int i = 0; i < s->nprogs; i++)
+				if (info.prog_id == s->progs[i])
+					add_id(s->links, &s->nlinks, 512, id);
+		close(fd);
+	}
+	return s->nprogs + s->nmaps + s->nlinks;
+}
+
+static int snapshot_count(const struct bpf_snapshot *s)
+{
+	int n = 0, fd;
+
+	for (int i = 0; i < s->nprogs; i++)
+		if ((fd = bpf_prog_get_fd_by_id(s->progs[i])) >= 0) {
+			close(fd);
+			n++;
+		}
+	for (int i = 0; i < s->nmaps; i++)
+		if ((fd = bpf_map_get_fd_by_id(s->maps[i])) >= 0) {
+			close(fd);
+			n++;
+		}
+	for (int i = 0; i < s->nlinks; i++)
+		if ((fd = bpf_link_get_fd_by_id(s->links[i])) >= 0) {
+			close(fd);
+			n++;
+		}
+	return n;
+}
+
+int bpf_snapshot_alive(const struct bpf_snapshot *s)
+{
+	int n = snapshot_count(s);
+
+	/* Released objects are freed after an RCU grace period. */
+	for (int i = 0; n && i < 40; i++) {
+		usleep(50 * 1000);
+		n = snapshot_count(s);
+	}
+	return n;
+}
+
+long proc_status_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	size_t flen = strlen(field);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, flen) && line[flen] == ':') {
+			kb = atol(line + flen + 1);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }

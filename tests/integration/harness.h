@@ -27,6 +27,18 @@ bool timing_loose(void);
 /* strict, or loose under ETLTRACE_TIMING=loose. */
 double timing_bound(double strict, double loose);
 
+/* cmocka setup and teardown of a test that could hang on a defect (a
+ * process that never receives a signal, one left stopped): the test binary
+ * fails, saying so, if the test lasts more than HARNESS_TIMEOUT seconds
+ * (ten times that with ETLTRACE_TIMING=loose).
+ * The setup also ignores SIGPIPE in the test process (a child that died
+ * early is then a failed write, not a dead test); children start with the
+ * default disposition. */
+#define HARNESS_TIMEOUT 30
+int harness_arm(void **state);
+int harness_disarm(void **state);
+#define HARNESS_TEST(f) cmocka_unit_test_setup_teardown(f, harness_arm, harness_disarm)
+
 /* Path of a built file: $ETLTRACE_BUILD/rel (default build/rel). Static buffer
  * per call slot; copy it if you need two at once. */
 const char *build_path(const char *rel);
@@ -42,6 +54,9 @@ struct child {
 /* Starts a target program (argv[0] a path) and waits until it prints a
  * line on stdout (its "ready" line). Returns 0 or -1. */
 int target_start(char *const argv[], struct child *c);
+
+/* The same, handing back that line (malloc'd) in *line. */
+int target_start_keep(char *const argv[], struct child *c, char **line);
 
 /* The same, for a program that prints its first line on stderr. */
 int target_start_stderr(char *const argv[], struct child *c);
@@ -84,11 +99,68 @@ long long jint(struct json_object *obj, const char *key);
 /* report["counters"][key]; fails the test if absent. */
 long long counter(struct json_object *report, const char *key);
 
+/* Sum of key over every operation of the report. */
+long long ops_sum(struct json_object *report, const char *key);
+
+/*
+ * Fails the test unless the report's counters account for every probe
+ * (see bpf/etltrace.bpf.c: each start pushes a frame or is counted as
+ * stack_overflow or no_thread_storage; a frame leaves as a record (ended,
+ * or unfinished at its thread's exit, exec or the end of the trace),
+ * dropped (ringbuf_full) or skipped by an outer end (abandoned); each end
+ * closes a frame, or is unmatched_end, name_mismatch, or the end of an
+ * overflowed start, which no counter names):
+ *   starts  = records + ringbuf_full + abandoned + stack_overflow + no_thread_storage
+ *   records = sum of count + sum of unfinished over the operations
+ *   ends    = sum of count + unmatched_end + name_mismatch + x,
+ *             0 <= x <= stack_overflow + ringbuf_full (ends of overflowed
+ *             starts, and ends whose record was dropped)
+ */
+void assert_accounting(struct json_object *report);
+
 /* Highest BPF program id in the kernel now: programs loaded later have
  * higher ids, so a test can tell its own run's programs from older ones. */
 unsigned int last_prog_id(void);
 
 /* Number of BPF programs named name with an id above min_id still loaded. */
 int loaded_progs(const char *name, unsigned int min_id);
+
+/* The same as tracer_finish, also returning what the tracer printed on
+ * stderr after its readiness line (malloc'd) in *err. */
+int tracer_finish_err(struct child *t, bool interrupt, struct json_object **report, char **err);
+
+/* Reads the rest of a child's output (until it closes it) into a malloc'd
+ * string. */
+char *child_read_rest(struct child *c);
+
+/* Waits until a file appears at path (created or renamed there: an
+ * inotify event, no polling). Returns 0 or -1. */
+int wait_file(const char *path);
+
+/* Highest BPF map id in the kernel now (see last_prog_id). */
+unsigned int last_map_id(void);
+
+/* etltrace's BPF objects as seen at one moment: its programs (ids above a
+ * floor, named as etltrace names them), the maps they use plus its rings,
+ * and the links of those programs. */
+struct bpf_snapshot {
+	unsigned int progs[128], maps[128], links[512];
+	int nprogs, nmaps, nlinks;
+};
+
+/* Takes the snapshot of the programs with ids above min_prog_id and the
+ * rings with ids above min_map_id. Returns the number of objects found. */
+int bpf_snapshot_take(unsigned int min_prog_id, unsigned int min_map_id, struct bpf_snapshot *s);
+
+/* How many objects of s still exist, allowing the kernel's deferred frees
+ * (an RCU grace period) a moment. */
+int bpf_snapshot_alive(const struct bpf_snapshot *s);
+
+/* Resident set of process pid in KiB: "VmRSS" or another /proc/PID/status
+ * field ("RssAnon"); -1 if unreadable. */
+long proc_status_kb(pid_t pid, const char *field);
+
+/* One character: the state of process pid ('R', 'S', 'T', ...), or 0. */
+char proc_state(pid_t pid);
 
 #endif /* ETLTRACE_HARNESS_H */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collect/intake.h"
@@ -65,9 +66,9 @@ static uint64_t name_of(struct intake *in, const struct etl_op_record *r, struct
 	return *memo;
 }
 
-void intake_record(struct intake *in, const struct etl_op_record *r)
+/* Takes r in, with its process p (NULL: unknown). */
+static void take(struct intake *in, const struct etl_op_record *r, struct process *p)
 {
-	struct process *p = procs_find(in->procs, (pid_t)r->tgid, r->start_ns);
 	char name[ETL_NAME_MAX];
 	struct op_sample s = {
 		.duration_ns = r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0,
@@ -95,4 +96,55 @@ void intake_record(struct intake *in, const struct etl_op_record *r)
 	ev.name_hash = name_of(in, r, p, name);
 	for (size_t i = 0; i < in->nsinks; i++)
 		in->sinks[i].fn(in->sinks[i].ctx, &ev);
+}
+
+/* Keeps r for a later intake_retry; false if it cannot be kept. */
+static bool keep(struct intake *in, const struct etl_op_record *r)
+{
+	if (in->npending == in->cap_pending) {
+		size_t cap = in->cap_pending ? in->cap_pending * 2 : 64;
+		struct pending_record *v = realloc(in->pending, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		in->pending = v;
+		in->cap_pending = cap;
+	}
+	in->pending[in->npending].r = *r;
+	in->pending[in->npending++].age = 0;
+	return true;
+}
+
+void intake_record(struct intake *in, const struct etl_op_record *r)
+{
+	struct process *p = procs_find(in->procs, (pid_t)r->tgid, r->start_ns);
+
+	if (!p && (r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)) && keep(in, r))
+		return;
+	take(in, r, p);
+}
+
+void intake_retry(struct intake *in, bool final)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < in->npending; i++) {
+		struct pending_record *k = &in->pending[i];
+		struct process *p = procs_find(in->procs, (pid_t)k->r.tgid, k->r.start_ns);
+
+		if (p || final || k->age >= 1) {
+			take(in, &k->r, p);
+			continue;
+		}
+		k->age++;
+		in->pending[kept++] = *k;
+	}
+	in->npending = kept;
+}
+
+void intake_free(struct intake *in)
+{
+	free(in->pending);
+	in->pending = NULL;
+	in->npending = in->cap_pending = 0;
 }

@@ -8,6 +8,7 @@
 #ifndef ETLTRACE_INTAKE_H
 #define ETLTRACE_INTAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,13 @@ struct intake {
 	uint64_t names_resolved;   /* names BPF failed to read, read by the loader */
 	uint64_t names_unresolved; /* names nobody could read (shown as a placeholder) */
 	uint64_t names_truncated;  /* names longer than STATS_NAME_MAX bytes, cut */
+	/* Records whose name must be read from a process not known yet: its
+	 * fork event may sit in a ring read after them. */
+	struct pending_record {
+		struct etl_op_record r;
+		unsigned age;  /* intake_retry calls it has waited through */
+	} *pending;
+	size_t npending, cap_pending;
 };
 
 /* Prepares in for procs (which outlives it). */
@@ -52,7 +60,17 @@ void intake_init(struct intake *in, struct procs *procs);
 /* Adds a sink; returns 0 or -ENOSPC. */
 int intake_add_sink(struct intake *in, intake_sink_fn fn, void *ctx);
 
-/* Takes one ETL_REC_OP or ETL_REC_UNFINISHED record. */
+/* Takes one ETL_REC_OP or ETL_REC_UNFINISHED record. One whose name is
+ * to be read from a process not known yet is kept for intake_retry. */
 void intake_record(struct intake *in, const struct etl_op_record *rec);
+
+/* After each drain of the rings: takes in the kept records whose process
+ * is known now, or that have waited through one drain already (a fork
+ * event is in the rings before anything its child does, so one more drain
+ * brings it), or all of them when `final`. */
+void intake_retry(struct intake *in, bool final);
+
+/* Frees what in holds (kept records are dropped: retry with final first). */
+void intake_free(struct intake *in);
 
 #endif /* ETLTRACE_INTAKE_H */

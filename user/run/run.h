@@ -86,9 +86,10 @@ struct run {
 
 uint64_t run_now_ns(void);
 
-/* Reads every ring, then lets the process table forget what is read.
- * Returns 0 or -errno (said). */
-int run_drain(struct run *r);
+/* Reads every ring, takes in the records that waited for their process
+ * (all of them when `final`), then lets the process table forget what is
+ * read. Returns 0 or -errno (said). */
+int run_drain(struct run *r, bool final);
 
 /* Fills out[] with every counter of the report (RUN_NCOUNTERS at most) from
  * the BPF counters bpf[] and the loader's; returns how many. */

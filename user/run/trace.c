@@ -6,6 +6,7 @@
  * reports: reports.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -119,7 +120,7 @@ static void fold_exited(void *ctx, struct process *p)
 		paths_fold(r->paths, (uint32_t)p->pid);
 }
 
-int run_drain(struct run *r)
+int run_drain(struct run *r, bool final)
 {
 	int n = tracer_drain(r->tr);
 
@@ -127,6 +128,7 @@ int run_drain(struct run *r)
 		diag("reading the ring buffers failed: %s", strerror(-n));
 		return n;
 	}
+	intake_retry(&r->in, final);
 	if (procs_unsettled(r->procs)) {
 		procs_each(r->procs, fold_exited, r);
 		procs_settle(r->procs);
@@ -140,7 +142,7 @@ int run_drain(struct run *r)
 static int on_drain(void *ctx, uint32_t events)
 {
 	(void)events;
-	return run_drain(ctx);
+	return run_drain(ctx, false);
 }
 
 static int on_interval(void *ctx, uint32_t events)
@@ -149,7 +151,7 @@ static int on_interval(void *ctx, uint32_t events)
 	int rc;
 
 	(void)events;
-	rc = run_drain(r);
+	rc = run_drain(r, false);
 	if (rc)
 		return rc;
 	rc = reports_interval(r);
@@ -213,7 +215,7 @@ static int on_signal(void *ctx, uint32_t events)
 	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
 	if (si.ssi_signo == SIGUSR1) { /* the report now, and go on */
-		if (!run_drain(r))
+		if (!run_drain(r, false))
 			reports_now(r);
 		return 0;
 	}
@@ -510,7 +512,7 @@ static int start_command(struct run *r)
 	}
 	follow_entry(&r->fw, p);
 	/* Its exec and entry events are in the rings: read them now. */
-	if (run_drain(r))
+	if (run_drain(r, false))
 		return ETL_EXIT_FAILURE;
 	r->fw.setup_pid = 0;
 	if (r->at.marked_seen)
@@ -628,14 +630,28 @@ size_t run_counters(const struct run *r, const uint64_t bpf[ETL_CNT__MAX],
 	return n;
 }
 
-/* Says once, at the end, what the rings could not hold. */
-static void warn_losses(const uint64_t bpf[ETL_CNT__MAX])
+/* One line on stderr when the rings overflowed: how much was lost and
+ * what to raise. */
+static void say_losses(const struct run *r, const uint64_t bpf[ETL_CNT__MAX])
 {
-	if (bpf[ETL_CNT_RINGBUF_FULL] || bpf[ETL_CNT_EVENTS_LOST])
-		diag("%llu operation records and %llu process events were lost because the ring "
-		     "buffers were full (counted in the report): raise --ringbuf-mb",
-		     (unsigned long long)bpf[ETL_CNT_RINGBUF_FULL],
-		     (unsigned long long)bpf[ETL_CNT_EVENTS_LOST]);
+	uint64_t recs = bpf[ETL_CNT_RINGBUF_FULL], evs = bpf[ETL_CNT_EVENTS_LOST];
+	char what[160];
+
+	if (!recs && !evs)
+		return;
+	if (recs && evs)
+		snprintf(what, sizeof(what),
+			 "%" PRIu64 " operation record%s (ringbuf_full) and %" PRIu64
+			 " process event%s (process_events_lost) were",
+			 recs, recs == 1 ? "" : "s", evs, evs == 1 ? "" : "s");
+	else if (recs)
+		snprintf(what, sizeof(what), "%" PRIu64 " operation record%s (ringbuf_full) %s", recs,
+			 recs == 1 ? "" : "s", recs == 1 ? "was" : "were");
+	else
+		snprintf(what, sizeof(what), "%" PRIu64 " process event%s (process_events_lost) %s",
+			 evs, evs == 1 ? "" : "s", evs == 1 ? "was" : "were");
+	diag("the ring buffers were full: %s lost; raise --ringbuf-mb (now %u)", what,
+	     r->o->ringbuf_mb);
 }
 
 /* Ends the trace: nothing more runs in BPF, what is still open is taken as
@@ -652,7 +668,7 @@ static int finish(struct run *r)
 	tracer_detach_probes(r->tr);
 	err = tracer_open_frames(r->tr, true);
 	tracer_detach_hooks(r->tr);
-	err = run_drain(r) ?: err;
+	err = run_drain(r, true) ?: err;
 	r->end_ns = run_now_ns();
 	if (err < 0) {
 		diag("cannot read the operations still open: %s", strerror(-err));
@@ -663,13 +679,13 @@ static int finish(struct run *r)
 		diag("cannot read the BPF counters: %s", strerror(-err));
 		return ETL_EXIT_FAILURE;
 	}
+	say_losses(r, bpf);
 	/* Nothing stays loaded while the report is written. */
 	r->short_records = tracer_short_records(r->tr);
 	tracer_close(r->tr);
 	r->tr = NULL;
 	http_stop(r->http);
 	r->http = NULL;
-	warn_losses(bpf);
 	/* A command with no markers at its start, run in case it loaded a
 	 * marker library later (a Python job importing etltrace), that never
 	 * did: no report. */
@@ -756,6 +772,7 @@ static void cleanup(struct run *r)
 	if (r->log_open)
 		oplog_close(&r->log);
 	perf_ops_free(&r->base);
+	intake_free(&r->in);
 	stats_free(r->stats);
 	stats_free(r->istats);
 	paths_free(r->paths);

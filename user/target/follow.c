@@ -53,6 +53,26 @@ static void release(struct follower *f, pid_t pid)
 	f->held++;
 }
 
+/* A process first heard of: by its fork, or by its exec when the fork's
+ * event sits in a ring read later (each CPU has its own). A forked child
+ * maps what its parent mapped at the fork, and a short-lived worker is
+ * often gone before its event is read: its image is its parent's then
+ * (whose marked objects are attached already; later mappings come with
+ * the rescans). Else, with `scan`, its maps as they are now. */
+static struct process *new_process(struct follower *f, const struct etl_proc_event *e, bool scan)
+{
+	struct process *p = procs_add(f->procs, (pid_t)e->tgid, e->start_ns), *parent;
+
+	if (!p)
+		return NULL;
+	memcpy(p->comm, e->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
+	parent = e->ppid ? procs_find(f->procs, (pid_t)e->ppid, e->time_ns) : NULL;
+	if ((!parent || process_inherit(p, parent, e->time_ns)) && scan)
+		process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
+	return p;
+}
+
 void follow_event(struct follower *f, const struct etl_proc_event *e)
 {
 	pid_t pid = (pid_t)e->tgid;
@@ -64,15 +84,14 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 	case ETL_PROC_FORK:
 	case ETL_PROC_NEW:
 		if (p && !p->exited && p->start_ns == e->start_ns)
-			break;
-		p = procs_add(f->procs, pid, e->start_ns);
-		if (!p)
-			break;
-		memcpy(p->comm, e->comm, sizeof(p->comm));
-		p->comm[sizeof(p->comm) - 1] = '\0';
-		process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
+			break; /* known already, from its exec */
+		new_process(f, e, true);
 		break;
 	case ETL_PROC_EXEC:
+		/* Before its fork is read: its maps now are the new image's,
+		 * not to be taken for the one it ran before. */
+		if (!p || p->exited)
+			p = new_process(f, e, false);
 		if (p) {
 			procs_exec(f->procs, p, e->time_ns);
 			memcpy(p->comm, e->comm, sizeof(p->comm));

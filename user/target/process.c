@@ -194,14 +194,15 @@ int process_scan_maps(struct process *p, FILE *f, struct objects *objs,
 	while (getline(&line, &lcap, f) > 0) {
 		unsigned int major, minor;
 		uint64_t start, end, off, ino;
+		char perms[8] = "";
 		int name_at = 0;
 		struct object *o;
 		bool known = false;
 		char *name;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %x:%x %" SCNu64 " %n",
-			   &start, &end, &off, &major, &minor, &ino, &name_at) < 6 || !name_at ||
-		    !ino)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+			   &start, &end, perms, &off, &major, &minor, &ino, &name_at) < 7 ||
+		    !name_at || !ino)
 			continue;
 		name = line + name_at;
 		name[strcspn(name, "\n")] = '\0';
@@ -222,7 +223,7 @@ int process_scan_maps(struct process *p, FILE *f, struct objects *objs,
 			maps = m;
 			cap = c;
 		}
-		maps[nmaps++] = (struct mapping){ start, end, off, o };
+		maps[nmaps++] = (struct mapping){ start, end, off, o, perms[1] != 'w' };
 		if (!o || !o->nsites || !added)
 			continue;
 		for (size_t i = 0; i < p->img.nmaps && !known; i++)
@@ -253,6 +254,23 @@ cleanup:
 	free(maps);
 	free(line);
 	return err;
+}
+
+int process_inherit(struct process *p, const struct process *parent, uint64_t when_ns)
+{
+	const struct image *img = when_ns >= parent->img.since_ns ? &parent->img : &parent->old;
+	struct mapping *maps;
+
+	if (!img->nmaps)
+		return -ENOENT;
+	maps = malloc(img->nmaps * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	memcpy(maps, img->maps, img->nmaps * sizeof(*maps));
+	free(p->img.maps);
+	p->img.maps = maps;
+	p->img.nmaps = img->nmaps;
+	return 0;
 }
 
 void process_exec(struct process *p, uint64_t when_ns)
@@ -308,15 +326,17 @@ static struct name_entry *cache_add(struct image *img, uint64_t addr, const char
 	return e;
 }
 
-/* Reads len bytes at addr from the file mapped there in img. */
-static ssize_t read_mapped(const struct image *img, uint64_t addr, char *buf, size_t len)
+/* Reads len bytes at addr from the file mapped there in img (only if it
+ * is mapped read-only, with `readonly`). */
+static ssize_t read_mapped(const struct image *img, uint64_t addr, char *buf, size_t len,
+			   bool readonly)
 {
 	for (size_t i = 0; i < img->nmaps; i++) {
 		const struct mapping *m = &img->maps[i];
 
 		if (addr < m->start || addr >= m->end)
 			continue;
-		if (!m->obj)
+		if (!m->obj || (readonly && !m->readonly))
 			return -ENOENT;
 		return object_pread(m->obj, buf, len, addr - m->start + m->offset);
 	}
@@ -348,11 +368,16 @@ int process_read_name(struct process *p, uint64_t when_ns, uint64_t addr, bool b
 			*memo = &e->memo;
 		return (int)n;
 	}
-	/* The live process holds the image only while it runs it. */
-	if (img == &p->img && !p->exited)
+	/* A name in a read-only file mapping (a literal) is read from that
+	 * file, the object this image mapped: the process may have exec'd
+	 * since (its exec not yet seen here), even into a program with other
+	 * text at the same address. */
+	n = read_mapped(img, addr, buf, len, true);
+	/* Else the live process, which holds the image only while it runs it. */
+	if (n <= 0 && img == &p->img && !p->exited)
 		n = process_vm_readv(p->pid, &local, 1, &remote, 1, 0);
 	if (n <= 0) /* gone, exec'd, or a name ending a mapping: the file */
-		n = read_mapped(img, addr, buf, len);
+		n = read_mapped(img, addr, buf, len, false);
 	if (n <= 0)
 		return n < 0 ? (int)n : -EFAULT;
 	k = strnlen(buf, (size_t)n);

@@ -7,8 +7,10 @@
  * A process has images: the one it runs now and, after an exec, the one
  * it ran before, kept until the records made under it are read. A name is
  * always read from the image that was running when its operation started:
- * from the live process while that image is current, else from the file
- * that was mapped there; the names read by address are cached per image.
+ * from the file that image maps read-only at the name's address (a
+ * literal's .rodata), else from the live process while that image is
+ * current, else from whatever file was mapped there; the names read by
+ * address are cached per image.
  */
 #ifndef ETLTRACE_PROCESS_H
 #define ETLTRACE_PROCESS_H
@@ -26,6 +28,7 @@
 struct mapping {
 	uint64_t start, end, offset;
 	struct object *obj; /* NULL if the file could not be opened */
+	bool readonly;      /* mapped without write permission */
 };
 
 struct name_cache;
@@ -69,6 +72,12 @@ int process_scan(struct process *p, struct objects *objs,
  * the mappings read so far, in front of the image's, and returns -EIO. */
 int process_scan_maps(struct process *p, FILE *f, struct objects *objs,
 		      void (*added)(void *ctx, struct process *p, struct object *o), void *ctx);
+
+/* p was forked by parent at when_ns: its image is a copy of the one the
+ * parent ran then (the same mappings, so the same names at the same
+ * addresses), known even if p has already exited. Returns 0, or -ENOENT
+ * if that image of the parent is not known, or -ENOMEM. */
+int process_inherit(struct process *p, const struct process *parent, uint64_t when_ns);
 
 /* The process replaced its image at when_ns: the current image becomes
  * the old one (the one before is dropped), and the new one is empty until
