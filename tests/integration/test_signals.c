@@ -181,6 +181,40 @@ static void test_with_d_sigint_after_the_report_is_passed_on_to_the_command(void
 	json_object_put(r);
 }
 
+/* What the job says it started with ignored, under etltrace started with
+ * HUP and USR1 ignored (as nohup leaves HUP). */
+static char *ignored_by_the_job(void)
+{
+	char *args[] = { "--", sigjob(), "ignored", NULL };
+	struct json_object *r;
+	char *err, *at, *line;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	assert_int_equal(run_etltrace(args, &r, &err), 0);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	assert_int_equal(jint(report_op(r, "sig_op"), "count"), 1);
+	json_object_put(r);
+	at = err ? strstr(err, "sigjob: ignored:") : NULL;
+	assert_non_null(at);
+	line = strndup(at, strcspn(at, "\n"));
+	free(err);
+	return line;
+}
+
+static void test_signals_ignored_when_etltrace_starts_stay_ignored_in_the_command(void **state)
+{
+	char want[64], *got;
+
+	(void)state;
+	/* Not SIGPIPE, which etltrace ignores for itself. */
+	snprintf(want, sizeof(want), "sigjob: ignored: %d %d", SIGHUP, SIGUSR1);
+	got = ignored_by_the_job();
+	assert_string_equal(got, want);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +225,7 @@ int main(void)
 		HARNESS_TEST(test_with_d_nothing_stays_loaded_after_the_report_and_the_status_is_returned),
 		HARNESS_TEST(test_with_d_sigterm_after_the_report_is_passed_on_to_the_command),
 		HARNESS_TEST(test_with_d_sigint_after_the_report_is_passed_on_to_the_command),
+		HARNESS_TEST(test_signals_ignored_when_etltrace_starts_stay_ignored_in_the_command),
 	};
 
 	return cmocka_run_group_tests_name("signals", tests, harness_require_root, NULL);

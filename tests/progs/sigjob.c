@@ -11,6 +11,8 @@
  *                       (operations ended), then exits 100 + signal
  *   sigjob wait CODE    5 x "sig_op", then reads a line on stdin and exits
  *                       CODE; INT and TERM handled as above
+ *   sigjob ignored      one "sig_op"; prints "sigjob: ignored:" and the
+ *                       numbers of the signals it started with ignored
  *
  * Each prints "sigjob: ready" on stderr after its first operation, and
  * fails (exit 90) if it starts with INT or TERM blocked or ignored: it
@@ -109,6 +111,18 @@ int main(int argc, char **argv)
 			return 100 + got;
 		return got ? 100 + got : atoi(argv[2]);
 	}
-	fprintf(stderr, "usage: sigjob default|handle|wait CODE\n");
+	if (!strcmp(mode, "ignored")) {
+		one_op();
+		fprintf(stderr, "sigjob: ignored:");
+		for (int sig = 1; sig < NSIG; sig++) {
+			struct sigaction sa;
+
+			if (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN)
+				fprintf(stderr, " %d", sig);
+		}
+		fprintf(stderr, "\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: sigjob default|handle|wait CODE|ignored\n");
 	return 2;
 }

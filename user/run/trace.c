@@ -129,6 +129,7 @@ int run_drain(struct run *r, bool final)
 		return n;
 	}
 	intake_retry(&r->in, final);
+	follow_settle(&r->fw);
 	if (procs_unsettled(r->procs)) {
 		procs_each(r->procs, fold_exited, r);
 		procs_settle(r->procs);
@@ -762,6 +763,7 @@ static void cleanup(struct run *r)
 	reports_close(r);
 	loop_free(r->loop);
 	attach_free(&r->at);
+	follow_free(&r->fw);
 	procs_free(r->procs);
 	objects_free(r->objs);
 	for (int i = 0; i < r->ntargets; i++)
@@ -854,6 +856,21 @@ static int open_binaries(struct run *r)
 	return 0;
 }
 
+/* The signals ignored now, as etltrace started (it has ignored none of
+ * its own yet): the command keeps them ignored, as exec would (nohup's
+ * SIGHUP, a background job's SIGINT). */
+static void ignored_now(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig != SIGKILL && sig != SIGSTOP && !sigaction(sig, NULL, &sa) &&
+		    sa.sa_handler == SIG_IGN)
+			sigaddset(set, sig);
+	}
+}
+
 /* Everything before the ready line. Returns 0 or an exit code. */
 static int setup(struct run *r)
 {
@@ -885,7 +902,7 @@ static int setup(struct run *r)
 		return ETL_EXIT_FAILURE;
 	}
 	if (o->cmd) {
-		sigemptyset(&ignored);
+		ignored_now(&ignored);
 		err = command_spawn(o->cmd, &r->orig_mask, &ignored, &r->cmd);
 		if (err) {
 			diag("cannot run %s: %s", o->cmd[0], strerror(-err));

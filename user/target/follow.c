@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +54,50 @@ static void release(struct follower *f, pid_t pid)
 	f->held++;
 }
 
+/* Keeps the exit of a process not known yet. */
+static void remember_exit(struct follower *f, const struct etl_proc_event *e)
+{
+	if (f->nearly == f->cap_early) {
+		size_t cap = f->cap_early ? f->cap_early * 2 : 16;
+		struct early_exit *v = realloc(f->early, cap * sizeof(*v));
+
+		if (!v)
+			return; /* it then stays listed as live: a leak, not an error */
+		f->early = v;
+		f->cap_early = cap;
+	}
+	f->early[f->nearly++] = (struct early_exit){ (pid_t)e->tgid, e->start_ns, e->time_ns, 0 };
+}
+
+/* p has just been added: if its exit was read already, it is gone. */
+static void exited_early(struct follower *f, struct process *p)
+{
+	for (size_t i = 0; i < f->nearly; i++) {
+		if (f->early[i].pid != p->pid || f->early[i].start_ns != p->start_ns)
+			continue;
+		procs_exited(f->procs, p, f->early[i].exit_ns);
+		f->early[i] = f->early[--f->nearly];
+		return;
+	}
+}
+
+void follow_settle(struct follower *f)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < f->nearly; i++)
+		if (++f->early[i].age < 2)
+			f->early[kept++] = f->early[i];
+	f->nearly = kept;
+}
+
+void follow_free(struct follower *f)
+{
+	free(f->early);
+	f->early = NULL;
+	f->nearly = f->cap_early = 0;
+}
+
 /* A process first heard of: by its fork, or by its exec when the fork's
  * event sits in a ring read later (each CPU has its own). A forked child
  * maps what its parent mapped at the fork, and a short-lived worker is
@@ -70,6 +115,8 @@ static struct process *new_process(struct follower *f, const struct etl_proc_eve
 	parent = e->ppid ? procs_find(f->procs, (pid_t)e->ppid, e->time_ns) : NULL;
 	if ((!parent || process_inherit(p, parent, e->time_ns)) && scan)
 		process_scan(p, f->objs, f->finishing ? NULL : attach_on_added, f->at);
+	if (f->nearly)
+		exited_early(f, p);
 	return p;
 }
 
@@ -108,8 +155,12 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 		release(f, pid);
 		break;
 	case ETL_PROC_EXIT:
-		if (p)
+		/* A child gone before its fork is read (another CPU's ring)
+		 * would else stay listed as live for ever. */
+		if (p && !p->exited && (!p->start_ns || p->start_ns == e->start_ns))
 			procs_exited(f->procs, p, e->time_ns);
+		else
+			remember_exit(f, e);
 		break;
 	}
 }

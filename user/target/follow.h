@@ -27,6 +27,14 @@ struct follower {
 	bool finishing;     /* the trace is ending: held processes only go on */
 	pid_t setup_pid;    /* -- CMD during set-up: its exec and entry are the caller's */
 	uint64_t held;      /* processes stopped at exec or entry, and continued */
+	/* Exits of processes not known yet: their fork event may be read
+	 * after (another CPU's ring); kept for two drains. */
+	struct early_exit {
+		pid_t pid;
+		uint64_t start_ns, exit_ns;
+		unsigned age;
+	} *early;
+	size_t nearly, cap_early;
 };
 
 /* Acts on one process event from BPF. */
@@ -39,6 +47,13 @@ int follow_exec(struct follower *f, struct process *p);
 
 /* p stopped at its entry point: its libraries are mapped; attaches them. */
 void follow_entry(struct follower *f, struct process *p);
+
+/* After each drain of the rings: forgets the exits kept for processes
+ * whose fork was not read within two drains. */
+void follow_settle(struct follower *f);
+
+/* Frees what f holds. */
+void follow_free(struct follower *f);
 
 /* Re-reads the maps of every live process, attaching marked objects
  * loaded since (dlopen). */
