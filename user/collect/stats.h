@@ -149,9 +149,9 @@ ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
  * adds at most STATS_REPORT_FIXED_BYTES + (N + 1) x STATS_REPORT_ENTRY_BYTES
  * (20.5 MB for N = 10,000), so STATS_REPORT_BOUND(N) in all (327.3 MB): per
  * entry a pointer in the sorted list, the set of JSON keys if some name is
- * not valid UTF-8 (at most ~450 bytes a key), and, the most, the 5
- * suggestions suggestions_build may make (5 x 48 bytes and two strings of
- * at most ~120 bytes each: ~1,500 bytes); the fixed part is one operation's
+ * not valid UTF-8 (at most ~450 bytes a key), and, the most, the
+ * suggestions the rules (report/rules.c) may make of it (a few texts and
+ * their evidence: ~1,500 bytes); the fixed part is one operation's
  * values, name conversions and stdio's buffer. With --baseline, the
  * baseline's operations and the comparison add about 300 bytes per
  * operation of either report. Outside these bounds: the ring buffers, and

@@ -8,10 +8,11 @@
  * above factor x the baseline's (the seed's `current_time > baseline_time *
  * 1.5`). Operations are matched by their JSON key in "operations"; those on
  * one side only are listed, never errors. An avg_time of 0 in the baseline
- * (no finished sample, or faster than the report's 1 us resolution) gives
- * no ratio and no regression; one so small that the ratio overflows (below
- * ~1e-299 s, which no report of etltrace holds) gives no ratio, and a
- * regression if the current avg_time is above factor x it.
+ * (no finished sample, or a hand-written file: etltrace's reports keep
+ * every nanosecond) gives no ratio and no regression; one so small that
+ * the ratio overflows (below ~1e-299 s, which no report of etltrace
+ * holds) gives no ratio, and a regression if the current avg_time is above
+ * factor x it.
  */
 #ifndef ETLTRACE_COMPARISON_H
 #define ETLTRACE_COMPARISON_H
