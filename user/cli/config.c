@@ -57,23 +57,23 @@ struct key_def {
 
 /* Indexed by enum setting_key. */
 static const struct key_def keys[SET__MAX] = {
-	[SET_PROFILING] = { "ENABLE_PROFILING", BOOL(profiling), 0, 1, 1, false },
-	[SET_METRICS] = { "ENABLE_METRICS", BOOL(metrics), 0, 1, 1, false },
+	[SET_PROFILING] = { "ENABLE_PROFILING", BOOL(profiling), 0, 1, 1, false, 0 },
+	[SET_METRICS] = { "ENABLE_METRICS", BOOL(metrics), 0, 1, 1, false, 0 },
 	[SET_METRICS_ADDRESS] = { "METRICS_ADDRESS", STR(metrics_address) },
 	[SET_SLOW] = { "PERFORMANCE_THRESHOLD_SECONDS", NUM(th.slow_seconds),
-				 0, SECONDS_MAX, 2.0, false },
-	[SET_MEMORY] = { "MEMORY_THRESHOLD_MB", NUM(th.memory_mb), 0, MB_MAX, 100.0, false },
+				 0, SECONDS_MAX, 2.0, false, 0 },
+	[SET_MEMORY] = { "MEMORY_THRESHOLD_MB", NUM(th.memory_mb), 0, MB_MAX, 100.0, false, 0 },
 	[SET_BATCH] = { "BATCH_PROCESSING_SECONDS", NUM(th.batch_seconds),
-				 0, SECONDS_MAX, 2.0, false },
-	[SET_CLEANUP] = { "MEMORY_CLEANUP_MB", NUM(th.cleanup_mb), 0, MB_MAX, 50.0, false },
-	[SET_WAIT] = { "PARALLEL_WAIT_FRACTION", NUM(th.wait_fraction), 0, 1, 0.5, false },
-	[SET_TRANSIENT] = { "TRANSIENT_MEMORY_MB", NUM(th.transient_mb), 0, MB_MAX, 50.0, false },
-	[SET_PEAK_RATIO] = { "PEAK_TO_NET_RATIO", NUM(th.peak_ratio), 1, 1e9, 2.0, false },
+				 0, SECONDS_MAX, 2.0, false, 0 },
+	[SET_CLEANUP] = { "MEMORY_CLEANUP_MB", NUM(th.cleanup_mb), 0, MB_MAX, 50.0, false, 0 },
+	[SET_WAIT] = { "PARALLEL_WAIT_FRACTION", NUM(th.wait_fraction), 0, 1, 0.5, false, 0 },
+	[SET_TRANSIENT] = { "TRANSIENT_MEMORY_MB", NUM(th.transient_mb), 0, MB_MAX, 50.0, false, 0 },
+	[SET_PEAK_RATIO] = { "PEAK_TO_NET_RATIO", NUM(th.peak_ratio), 1, 1e9, 2.0, false, 0 },
 	[SET_MAJOR_FAULTS] = { "MAJOR_FAULTS_PER_OPERATION", NUM(th.major_faults),
-				 0, 1e18, 100, false },
-	[SET_REGRESSION] = { "REGRESSION_FACTOR", NUM(regression_factor), 1, 1e9, 1.5, false },
+				 0, 1e18, 100, false, 0 },
+	[SET_REGRESSION] = { "REGRESSION_FACTOR", NUM(regression_factor), 1, 1e9, 1.5, false, 0 },
 	[SET_MAX_OPERATIONS] = { "MAX_OPERATIONS", NUM(max_operations), 1,
-				 STATS_MAX_OPERATIONS_LIMIT, STATS_DEFAULT_MAX_OPERATIONS, true },
+				 STATS_MAX_OPERATIONS_LIMIT, STATS_DEFAULT_MAX_OPERATIONS, true, 0 },
 };
 
 static bool *bool_at(struct settings *s, const struct key_def *k)
