@@ -269,6 +269,9 @@ static void interrupt_with(int sig)
 	kill(target.pid, SIGKILL);
 	child_wait(&target);
 	assert_int_equal(counter(r, "ringbuf_full"), 0);
+	/* Operations were running as the trace ended: each is counted once,
+	 * finished or unfinished (open stacks are read after detaching). */
+	assert_accounting(r);
 	json_object_put(r);
 }
 
@@ -316,6 +319,29 @@ static void test_hostile_names_come_out_as_valid_json(void **state)
 			fail_msg("operation %zu missing or miscounted", i);
 	assert_true(json_object_object_get_ex(report_op(r, keys[5]), "raw_name", &raw));
 	assert_string_equal(json_object_get_string(raw), "bad\\xff\\xfeutf8");
+	json_object_put(r);
+}
+
+static void test_empty_and_overlong_names_are_reported_and_counted(void **state)
+{
+	/* The first 63 bytes of marked.c's NAME_100. */
+	static const char cut[] = "a_name_of_one_hundred_bytes_01234567890123456789012345678901230";
+	char *args[] = { "--", marked(), "edge", NULL };
+	struct json_object *r;
+
+	(void)state;
+	_Static_assert(sizeof(cut) == 64, "63 bytes kept");
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	/* An empty literal is a name, not an unreadable one. */
+	assert_non_null(report_op(r, ""));
+	assert_int_equal(jint(report_op(r, ""), "count"), 1);
+	/* The literal (read by the loader) and the buffer (read by BPF) are
+	 * cut alike, and each cut is counted. */
+	assert_non_null(report_op(r, cut));
+	assert_int_equal(jint(report_op(r, cut), "count"), 2);
+	assert_int_equal(counter(r, "names_truncated"), 2);
+	assert_int_equal(counter(r, "names_unresolved"), 0);
+	assert_int_equal(jint(json_object_object_get(r, "summary"), "total_operations"), 3);
 	json_object_put(r);
 }
 
@@ -434,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_ends_the_trace_with_a_report),
 		cmocka_unit_test(test_operation_open_when_its_thread_exits_is_unfinished),
 		cmocka_unit_test(test_hostile_names_come_out_as_valid_json),
+		cmocka_unit_test(test_empty_and_overlong_names_are_reported_and_counted),
 		cmocka_unit_test(test_names_rebuilt_in_one_buffer_are_each_reported),
 		cmocka_unit_test(test_names_past_the_cap_are_pooled_and_counted),
 		cmocka_unit_test(test_the_demo_running_is_traced_with_p),

@@ -23,6 +23,8 @@
  *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
  *   marked leak                starts "leaked_op" and exits without ending it
  *   marked hostile             one op under each of several hostile names
+ *   marked edge                "" (an empty literal), then a 100-byte name as a
+ *                              literal and the same built in a buffer: each once
  *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file in /var/tmp
  *                              mapped after dropping them from the page cache: one
  *                              major fault each (exit 1 if /var/tmp is in memory)
@@ -175,6 +177,24 @@ static int do_hostile(void)
 		ETL_OP_START(hostile_names[i]);
 		ETL_OP_END(hostile_names[i]);
 	}
+	return 0;
+}
+
+#define NAME_100 "a_name_of_one_hundred_bytes_" "0123456789012345678901234567890123" \
+		 "01234567890123456789012345678901234567"
+
+static int do_edge(void)
+{
+	char buf[128];
+
+	_Static_assert(sizeof(NAME_100) == 101, "100 bytes and the NUL");
+	ETL_OP_START("");
+	ETL_OP_END("");
+	ETL_OP_START(NAME_100);
+	ETL_OP_END(NAME_100);
+	memcpy(buf, NAME_100, sizeof(NAME_100));
+	ETL_OP_START(buf);
+	ETL_OP_END(buf);
 	return 0;
 }
 
@@ -498,6 +518,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "hostile"))
 		return do_hostile();
+	if (!strcmp(mode, "edge"))
+		return do_edge();
 	if (!strcmp(mode, "dynamic"))
 		return do_dynamic();
 	if (!strcmp(mode, "majflt"))
@@ -506,6 +528,6 @@ int main(int argc, char **argv)
 		return do_names(a);
 	if (!strcmp(mode, "dlopen"))
 		return argc > 3 ? do_dlopen(argv[2], atol(argv[3])) : 2;
-	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names|dlopen ...\n");
+	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|edge|dynamic|majflt|names|dlopen ...\n");
 	return 2;
 }
