@@ -578,7 +578,8 @@ FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -MMD -MP -Ibpf -Iuser -I
 FUZZ_SRCS    := util/names util/jsonfile cli/config report/comparison report/comparison_print \
                 report/jsonfmt report/json report/text report/report report/rules report/oplog \
                 report/html usdt/args usdt/notes collect/intake collect/stats collect/histogram \
-                target/procs target/process target/object
+                target/procs target/process target/object usdt/pairs collect/paths \
+                util/netaddr util/jsonkeys output/outfile output/safepath
 FUZZ_OBJS    := $(patsubst %,$(FUZZ_OUT)/user/%.o,$(FUZZ_SRCS)) $(FUZZ_OUT)/user/report/html_page.o \
                 $(FUZZ_OUT)/tests/fuzz.o
 FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))

@@ -140,12 +140,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p->img.since_ns = FAKE_EXEC_NS;
 	p->img.maps = maps(3);
 	p->img.nmaps = 3;
-	p->img.maps[0] = (struct mapping){ FILE_ADDR, FILE_ADDR + 0x1000, 0, &file_obj };
-	p->img.maps[1] = (struct mapping){ CLOSED_ADDR, CLOSED_ADDR + 0x1000, 0, &closed_obj };
-	p->img.maps[2] = (struct mapping){ NONE_ADDR, NONE_ADDR + 0x1000, 0, NULL };
+	p->img.maps[0] = (struct mapping){ FILE_ADDR, FILE_ADDR + 0x1000, 0, &file_obj, true };
+	p->img.maps[1] = (struct mapping){ CLOSED_ADDR, CLOSED_ADDR + 0x1000, 0, &closed_obj, true };
+	p->img.maps[2] = (struct mapping){ NONE_ADDR, NONE_ADDR + 0x1000, 0, NULL, true };
 	p->old.maps = maps(1);
 	p->old.nmaps = 1;
-	p->old.maps[0] = (struct mapping){ FILE_ADDR, FILE_ADDR + 0x1000, 8, &file_obj };
+	p->old.maps[0] = (struct mapping){ FILE_ADDR, FILE_ADDR + 0x1000, 8, &file_obj, true };
 	run.new_proc = add_process(procs, FAKE_REUSE_NS);
 	run.stats = stats_new(STATS_DEFAULT_MAX_OPERATIONS);
 	FUZZ_CHECK(run.stats, "stats_new");

@@ -101,7 +101,7 @@ static char *render(const struct report_input *in, bool json, size_t *len)
 	int rc;
 
 	FUZZ_CHECK(f, "open_memstream");
-	rc = json ? report_write_json(in, f) : report_write_text(in, f);
+	rc = json ? report_write_json(in, false, f) : report_write_text(in, f);
 	FUZZ_CHECK(rc == 0, "the %s report failed: %d", json ? "JSON" : "text", rc);
 	fclose(f);
 	return text;
