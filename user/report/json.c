@@ -122,7 +122,7 @@ static void op_fields(struct json_stream *js, const struct op_stats *op,
 		put_u64(js, "write_bytes", op->write_bytes);
 	}
 	if (op->record_samples > 0) {
-		double secs = (double)op->records_ns / 1e9;
+		double secs = sec_of_ns((double)op->records_ns);
 
 		put_u64(js, "records", op->records);
 		json_stream_real(js, "records_per_second", secs > 0 ? (double)op->records / secs : 0.0);

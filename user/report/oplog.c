@@ -11,8 +11,7 @@
 #include "output/outfile.h"
 #include "util/names.h"
 #include "report/oplog.h"
-
-#define BYTES_PER_MB 1048576.0
+#include "report/units.h"
 
 int oplog_open(struct oplog *l, const char *path, const char *const *filters, size_t nfilters,
 	       char *why, size_t whylen)
@@ -51,7 +50,7 @@ int oplog_write_line(FILE *f, const char *name, const struct op_sample *s)
 		return -ENOMEM;
 	snprintf(mem, sizeof(mem), "%.1f", fabs(mb));
 	if (fprintf(f, "INFO:etl.profiler:%s: %.2fs, Memory: %c%sMB\n", shown,
-		    (double)s->duration_ns / 1e9, mb < 0 && strcmp(mem, "0.0") ? '-' : '+', mem) < 0)
+		    sec_of_ns((double)s->duration_ns), mb < 0 && strcmp(mem, "0.0") ? '-' : '+', mem) < 0)
 		rc = -EIO;
 	free(shown);
 	return rc;
