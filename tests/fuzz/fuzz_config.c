@@ -16,12 +16,6 @@
 #include "cli/config.h"
 #include "fuzz.h"
 
-static const char *const key_names[SET__MAX] = {
-	"ENABLE_PROFILING", "ENABLE_METRICS", "PERFORMANCE_THRESHOLD_SECONDS",
-	"MEMORY_THRESHOLD_MB", "BATCH_PROCESSING_SECONDS", "MEMORY_CLEANUP_MB",
-	"PARALLEL_WAIT_FRACTION", "TRANSIENT_MEMORY_MB", "PEAK_TO_NET_RATIO",
-	"MAJOR_FAULTS_PER_OPERATION", "REGRESSION_FACTOR", "MAX_OPERATIONS",
-};
 
 static struct fuzz_file file = { .fd = -1 }, again_file = { .fd = -1 };
 
@@ -33,13 +27,17 @@ static size_t write_back(struct settings *s, unsigned found, char *buf, size_t c
 
 	for (int k = 0; k < SET__MAX; k++) {
 		double *v = setting_number(s, (enum setting_key)k);
+		const char *name = setting_name((enum setting_key)k);
 
 		if (!(found & SETTING_BIT(k)))
 			continue;
 		if (v)
-			n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": %.17g", sep, key_names[k], *v);
+			n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": %.17g", sep, name, *v);
+		else if (k == SET_METRICS_ADDRESS) /* taken only if it parsed: no escapes */
+			n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": \"%s\"", sep, name,
+					      s->metrics_address);
 		else
-			n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": %s", sep, key_names[k],
+			n += (size_t)snprintf(buf + n, cap - n, "%s\"%s\": %s", sep, name,
 					      (k == SET_PROFILING ? s->profiling : s->metrics) ? "true"
 											 : "false");
 		sep = ", ";
@@ -86,9 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(found & SETTING_BIT(k)) || !v)
 			continue;
 		FUZZ_CHECK(setting_range((enum setting_key)k, &lo, &hi) == 0, "no range for %d", k);
-		FUZZ_CHECK(isfinite(*v) && *v >= lo && *v <= hi, "%s = %g", key_names[k], *v);
+		FUZZ_CHECK(isfinite(*v) && *v >= lo && *v <= hi, "%s = %g", setting_name((enum setting_key)k), *v);
 		if (setting_is_whole((enum setting_key)k))
-			FUZZ_CHECK(*v == floor(*v), "%s = %g is not whole", key_names[k], *v);
+			FUZZ_CHECK(*v == floor(*v), "%s = %g is not whole",
+				   setting_name((enum setting_key)k), *v);
 	}
 	/* Keys absent keep their value: s is the defaults with found merged in. */
 	back = defaults;
@@ -106,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double *b = setting_number(&back, (enum setting_key)k);
 
 		/* == and not the bits: -0.0 is written back as -0, read as 0 */
-		FUZZ_CHECK(a ? *a == *b : s.profiling == back.profiling && s.metrics == back.metrics,
+		FUZZ_CHECK(a ? *a == *b : s.profiling == back.profiling && s.metrics == back.metrics &&
+				   !strcmp(s.metrics_address, back.metrics_address),
 			   "%s read back differently", text);
 	}
 	return 0;

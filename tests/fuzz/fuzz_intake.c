@@ -39,7 +39,10 @@ static struct fuzz_file file = { .fd = -1 };
 static struct object file_obj, closed_obj = { .fd = -1 };
 
 struct run {
-	const struct etl_op_record *rec; /* the record being taken in */
+	const struct etl_op_record *rec; /* the record being taken in, or NULL */
+	struct etl_op_record recs[MAX_RECORDS]; /* all of them, for those kept */
+	bool used[MAX_RECORDS];                 /* taken in already */
+	size_t nrecs;
 	struct process *old_proc, *new_proc;
 	struct stats *stats;
 	uint64_t seen, finished;
@@ -62,22 +65,45 @@ static struct mapping *maps(size_t n)
 	return m;
 }
 
+/* The input record of a kept one, taken in by intake_retry: the first
+ * one not taken in yet with the event's fields (kept records keep their
+ * order). */
+static const struct etl_op_record *record_of(struct run *run, const struct op_event *ev)
+{
+	for (size_t i = 0; i < run->nrecs; i++) {
+		const struct etl_op_record *r = &run->recs[i];
+
+		if (!run->used[i] && ev->tgid == r->tgid && ev->tid == r->tid &&
+		    ev->start_ns == r->start_ns && ev->end_ns == r->end_ns &&
+		    ev->path_id == r->path_id) {
+			run->used[i] = true;
+			return r;
+		}
+	}
+	FUZZ_CHECK(false, "an event of no input record");
+	return NULL;
+}
+
 static void check_sink(void *ctx, const struct op_event *ev)
 {
 	struct run *run = ctx;
-	const struct etl_op_record *r = run->rec;
+	const struct etl_op_record *r = run->rec ? run->rec : record_of(run, ev);
 	size_t len = strnlen(ev->name, ETL_NAME_MAX);
 	struct process *want = NULL;
 
+	if (run->rec)
+		run->used[run->nrecs - 1] = true;
 	run->seen++;
 	FUZZ_CHECK(len <= STATS_NAME_MAX, "a name of %zu bytes", len);
-	if (!(r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)))
+	if (!(r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR | ETL_REC_F_NAME_LABEL)))
 		FUZZ_CHECK(len == strnlen(r->name, ETL_NAME_MAX - 1) && !memcmp(ev->name, r->name, len),
 			   "BPF's name was changed");
 	if ((pid_t)r->tgid == FAKE_PID)
 		want = r->start_ns >= FAKE_REUSE_NS ? run->new_proc : run->old_proc;
 	FUZZ_CHECK(ev->proc == want, "the record was given to the wrong process");
-	if (!ev->proc && (r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)))
+	if (r->flags & ETL_REC_F_NAME_LABEL) /* no --probe pairs here */
+		FUZZ_CHECK(!strcmp(ev->name, "[unknown --probe pair]"), "label \"%s\"", ev->name);
+	else if (!ev->proc && (r->flags & (ETL_REC_F_NAME_UNREAD | ETL_REC_F_NAME_BY_ADDR)))
 		FUZZ_CHECK(!strncmp(ev->name, "[unreadable name at 0x", 22), "\"%s\" for no process",
 			   ev->name);
 	FUZZ_CHECK(ev->s->duration_ns == (r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0),
@@ -161,15 +187,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct etl_op_record rec;
 
 		memcpy(&rec, data + i * sizeof(rec), sizeof(rec)); /* aligned, as from a ring */
+		run.recs[run.nrecs++] = rec;
 		run.rec = &rec;
 		intake_record(&in, &rec);
 	}
+	run.rec = NULL;
+	intake_retry(&in, true); /* records kept for a process not known yet */
 	FUZZ_CHECK(in.records == nrec && run.seen == nrec, "%zu records, %llu taken", nrec,
 		   (unsigned long long)in.records);
 	FUZZ_CHECK(in.names_resolved + in.names_unresolved <= nrec, "more names than records");
 	stats_summarize(run.stats, &sum);
 	FUZZ_CHECK(sum.total_operations == run.finished, "%llu finished, %llu in the statistics",
 		   (unsigned long long)run.finished, (unsigned long long)sum.total_operations);
+	intake_free(&in);
 	stats_free(run.stats);
 	procs_free(procs);
 	return 0;

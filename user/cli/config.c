@@ -106,6 +106,11 @@ int setting_range(enum setting_key k, double *lo, double *hi)
 	return 0;
 }
 
+const char *setting_name(enum setting_key k)
+{
+	return keys[k].name;
+}
+
 bool setting_is_whole(enum setting_key k)
 {
 	return (int)k >= 0 && k < SET__MAX && keys[k].whole;

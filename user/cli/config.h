@@ -43,6 +43,9 @@ void settings_default(struct settings *s);
  * it. Returns 0, or -1 for a boolean setting. */
 int setting_range(enum setting_key k, double *lo, double *hi);
 
+/* The file key of setting k ("MEMORY_THRESHOLD_MB"). */
+const char *setting_name(enum setting_key k);
+
 /* True if numeric setting k takes whole numbers only (MAX_OPERATIONS). */
 bool setting_is_whole(enum setting_key k);
 

@@ -236,7 +236,8 @@ static int add_key(struct scan *s)
 	if (grow((void **)&fr->arena, &fr->acap, fr->alen + s->slen + 1, 1) ||
 	    grow((void **)&fr->keys, &fr->kcap, fr->nkeys + 1, sizeof(*fr->keys)))
 		return -ENOMEM;
-	memcpy(fr->arena + fr->alen, s->str, s->slen);
+	if (s->slen) /* s->str may be NULL for "" */
+		memcpy(fr->arena + fr->alen, s->str, s->slen);
 	fr->keys[fr->nkeys++] = (struct span){ fr->alen, s->slen };
 	fr->alen += s->slen;
 	return 0;
@@ -258,6 +259,8 @@ static int check_duplicates(struct scan *s, char *err, size_t errlen)
 {
 	struct frame *fr = &s->f[s->depth - 1];
 
+	if (fr->nkeys < 2)
+		return 0; /* also no keys array at all, which qsort_r may not be given */
 	qsort_r(fr->keys, fr->nkeys, sizeof(*fr->keys), cmp_span, fr->arena);
 	for (size_t i = 1; i < fr->nkeys; i++) {
 		const struct span *a = &fr->keys[i - 1], *b = &fr->keys[i];
@@ -324,7 +327,7 @@ int json_keys_check(const char *text, size_t len, char *err, size_t errlen)
 			rc = read_string(&s, text, len, &i);
 			if (rc || !s.depth || !s.f[s.depth - 1].object || !is_key(text, len, i))
 				break;
-			if (memchr(s.str, '\0', s.slen)) {
+			if (s.slen && memchr(s.str, '\0', s.slen)) {
 				key_error(&s, s.depth - 1, s.str, s.slen,
 					  "a key may not hold a NUL character (\\u0000)", err, errlen);
 				rc = -1;
