@@ -25,11 +25,20 @@
  *   can read the tracer's state while it is still attached.
  *
  * Built twice from this file: with markers, and with -DBENCH_NO_MARKERS,
- * where the markers compile to nothing and everything else is identical.
+ * where the markers compile to nothing and everything else is identical
+ * (and bench-lib, -DBENCH_LIBETLPROBE: the markers are libetlprobe's calls).
  * The measured loop has exactly one op_start and one op_end site, so a
  * tracer attaches to (and detaches from) two probe sites.
  */
-#ifndef BENCH_NO_MARKERS
+#if defined(BENCH_LIBETLPROBE)
+/* Built a third time as bench-lib: the same loop through libetlprobe's
+ * calls, as a program in another language reaches the markers (the probe
+ * sites and semaphores are the library's). */
+#include <etlprobe.h>
+#define OP_START(name) \
+	(__builtin_constant_p(name) ? etlprobe_start_literal(name) : etlprobe_start(name))
+#define OP_END(name) etlprobe_end(name)
+#elif !defined(BENCH_NO_MARKERS)
 #include <etl_probe.h>
 #define OP_START(name) ETL_OP_START(name)
 #define OP_END(name) ETL_OP_END(name)

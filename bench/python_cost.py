@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """python_cost.py - what the etltrace Python markers cost with no tracer
-attached, against an empty `with` block and against the seed profiler's
-in-process way (time.perf_counter + psutil RSS at each start and end).
+attached and with `etltrace -p PID` attached, against an empty `with` block
+and against the seed profiler's in-process way (time.perf_counter + psutil
+RSS at each start and end).
 
     bench/python_cost.py [--python PATH]... [--repeat N] [--json FILE]
+                         [--etltrace PATH | --no-traced]
 
 Each interpreter (default: /usr/bin/python3 and the python3 first on PATH,
 once each) runs the measurements in a child process with the package from
@@ -16,14 +18,23 @@ The target: `with etltrace.operation("x"): pass` costs under 500 ns more
 than `with cm: pass` on a trivial context manager `cm` made once (the
 stricter baseline; one made at each use is shown too). Exit status 0 when
 every interpreter meets it, 1 otherwise, 2 on a usage or set-up error.
+
+Traced (as root, when build/etltrace or --etltrace exists): the same cases
+run again in a child that waits, pinned to CPU 1, until `etltrace -p PID`
+(pinned to CPU 0, as the C bench pins them) has printed "etltrace: ready";
+each case runs a fixed number of operations so that etltrace's JSON report
+can be checked against the exact count. Run it under the same lock as every
+other BPF user of the machine.
 """
 
 import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -47,6 +58,21 @@ CASES = [
     ("ctypes call into libetlprobe (forced)", "force_semaphores()",
      "with operation('x'): pass"),
 ]
+
+# Cases run again while traced, with the operation names their statements
+# fire (the count check), and the fixed operations per timeit run. An end
+# without its start and the forced call have no meaning there.
+TRACED_CASES = {
+    "with cm (made once)": (),
+    "with etltrace.operation('x')": ("x",),
+    "etltrace.start('x'); etltrace.end('x')": ("x",),
+    "decorated call f()": ("decorated",),
+    "ETLProfiler(in_process=False) block": ("x",),
+    "ETLProfiler() block (time + /proc RSS)": ("x",),
+    "seed way: perf_counter + psutil RSS": (),
+}
+TRACED_NUMBER = 20000
+TRACER_CPU, TARGET_CPU = 0, 1
 
 CHILD_PRELUDE = '''
 import logging, time
@@ -105,26 +131,90 @@ class _SeedOp:
 '''
 
 
-def child(repeat):
-    """Runs every case in this interpreter; prints one JSON object."""
+def child(repeat, traced):
+    """Runs every case in this interpreter; prints one JSON object. traced:
+    says "ready" on stdout, waits for a line on stdin (the tracer attached),
+    and runs TRACED_CASES only, TRACED_NUMBER operations per run."""
     import timeit
     ns = {}
     exec(CHILD_PRELUDE, ns)  # noqa: S102 - our own code, kept as text for timeit's globals
+    if traced:
+        print("ready", flush=True)
+        sys.stdin.readline()
     out = {"python": sys.version.split()[0], "executable": sys.executable,
            "library": ns["etltrace"].library_path(), "enabled": ns["etltrace"].enabled(),
-           "cases": {}}
+           "number": TRACED_NUMBER if traced else None, "cases": {}}
     for name, setup, stmt in CASES:
+        if traced and name not in TRACED_CASES:
+            continue
         if "SeedProfiler" in setup and ns["psutil"] is None:
             out["cases"][name] = None
             continue
         g = dict(ns)
         exec(setup, g)  # noqa: S102
         timer = timeit.Timer(stmt, globals=g)
-        number, _ = timer.autorange()
-        number = max(number, 10000)
+        if traced:
+            number = TRACED_NUMBER  # exact, so etltrace's count can be checked
+        else:
+            number, _ = timer.autorange()
+            number = max(number, 10000)
         runs = sorted(t / number * 1e9 for t in timer.repeat(repeat=repeat, number=number))
         out["cases"][name] = {"best": runs[0], "median": runs[len(runs) // 2]}
     print(json.dumps(out))
+
+
+def run_traced(py, env, repeat, etltrace):
+    """The traced cases in a child of py under `etltrace -p`: returns the
+    child's results with "report_counts" (etltrace's count per expected
+    name) and "expected_counts", or raises RuntimeError."""
+    target = subprocess.Popen([py, os.path.abspath(__file__), "--child", "--traced",
+                               "--repeat", str(repeat)], env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tracer = None
+    report = tempfile.NamedTemporaryFile(prefix="python_cost.", suffix=".json", delete=False)
+    report.close()
+    try:
+        os.sched_setaffinity(target.pid, {TARGET_CPU})
+        if target.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{py} did not start: {target.stderr.read().strip()}")
+        tracer = subprocess.Popen([etltrace, "--format", "json", "-o", report.name,
+                                   "-p", str(target.pid)],
+                                  stderr=subprocess.PIPE, text=True)
+        os.sched_setaffinity(tracer.pid, {TRACER_CPU})
+        seen = []
+        for line in tracer.stderr:  # what etltrace says before it is ready
+            seen.append(line)
+            if line.startswith("etltrace: ready"):
+                break
+        else:
+            raise RuntimeError(f"etltrace did not get ready: {''.join(seen).strip()}")
+        out, err = target.communicate("go\n", timeout=600)
+        if target.returncode != 0:
+            raise RuntimeError(f"{py} failed: {err.strip()}")
+        # etltrace stops when its only target exits; SIGINT in case not yet.
+        try:
+            tracer.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            tracer.send_signal(signal.SIGINT)
+            tracer.wait(timeout=30)
+        tracer.stderr.read()
+        with open(report.name, encoding="utf-8") as f:
+            ops = json.load(f)["operations"]
+        r = json.loads(out)
+        expected = {}
+        for case, names in TRACED_CASES.items():
+            if r["cases"].get(case):
+                for n in names:
+                    expected[n] = expected.get(n, 0) + r["number"] * repeat
+        r["expected_counts"] = expected
+        r["report_counts"] = {n: ops.get(n, {}).get("count", 0) for n in expected}
+        return r
+    finally:
+        for p in (target, tracer):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        os.unlink(report.name)
 
 
 def interpreters(given):
@@ -153,11 +243,25 @@ def main():
                     help="interpreter to measure (repeatable)")
     ap.add_argument("--repeat", type=int, default=5, help="timeit repeats (default 5)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--etltrace", metavar="PATH",
+                    help="also measure under `etltrace -p` (default: build/etltrace, as root)")
+    ap.add_argument("--no-traced", action="store_true", help="untraced measurements only")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        child(args.repeat)
+        child(args.repeat, args.traced)
         return 0
+    etltrace = None
+    if not args.no_traced:
+        etltrace = args.etltrace or os.path.join(ROOT, "build", "etltrace")
+        if not os.access(etltrace, os.X_OK) or os.geteuid() != 0:
+            if args.etltrace:
+                print(f"python_cost.py: {etltrace}: not executable, or not root", file=sys.stderr)
+                return 2
+            print("python_cost.py: traced cost not measured (needs root and build/etltrace)",
+                  file=sys.stderr)
+            etltrace = None
 
     lib = os.environ.get("ETLTRACE_LIBETLPROBE") or os.path.join(
         ROOT, "build", "lib", "libetlprobe.so.1")
@@ -197,6 +301,34 @@ def main():
         if seed:
             print(f"  the seed's in-process way costs {seed['best'] - base:.0f} ns per operation, "
                   f"{(seed['best'] - base) / max(op - base, 1.0):.0f}x the marker's")
+        if etltrace is None:
+            continue
+        try:
+            t = run_traced(py, env, args.repeat, etltrace)
+        except (RuntimeError, OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+            print(f"python_cost.py: {py} under etltrace: {e}", file=sys.stderr)
+            return 2
+        r["traced"] = t
+        if not t["enabled"] or t["report_counts"] != t["expected_counts"]:
+            print(f"python_cost.py: {py} under etltrace: enabled {t['enabled']}, counts "
+                  f"{t['report_counts']}, expected {t['expected_counts']}", file=sys.stderr)
+            return 2
+        print(f"\nPython {r['python']} ({py}) under etltrace -p "
+              f"({t['number']} operations per run; etltrace counted every one: "
+              + ", ".join(f"{n} {c}" for n, c in t["report_counts"].items()) + ")")
+        print(f"  {'ns per operation':44s} {'best':>9s} {'median':>9s} {'+untraced':>9s}")
+        for name in TRACED_CASES:
+            c = t["cases"].get(name)
+            u = cases.get(name)
+            extra = c["best"] - u["best"] if c and u else None
+            print(f"  {name:44s} {fmt(c and c['best'])} {fmt(c and c['median'])} {fmt(extra)}")
+        tb = t["cases"]["with cm (made once)"]["best"]
+        top = t["cases"]["with etltrace.operation('x')"]["best"]
+        tseed = t["cases"]["seed way: perf_counter + psutil RSS"]
+        line = f"  traced operation() over an empty with: {top - tb:+.1f} ns"
+        if tseed:
+            line += f"; the seed's way: {tseed['best'] - tb:+.1f} ns"
+        print(line)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(results, f, indent=1)
