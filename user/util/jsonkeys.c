@@ -152,6 +152,19 @@ static int read_string(struct scan *s, const char *text, size_t len, size_t *i)
 	return err;
 }
 
+/* The n bytes at p, NUL-terminated, malloc'd (p need not be terminated,
+ * which strndup may not be given). */
+static char *dup_bytes(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
 /* `key` as shown in a path: plain if it is an identifier, else quoted,
  * escaped for the terminal (a NUL as \u0000) and cut. malloc'd. */
 static char *show_key(const char *key, size_t len)
@@ -165,14 +178,14 @@ static char *show_key(const char *key, size_t len)
 		ident = key[i] == '_' || (key[i] >= 'a' && key[i] <= 'z') ||
 			(key[i] >= 'A' && key[i] <= 'Z') || (key[i] >= '0' && key[i] <= '9');
 	if (ident)
-		return strndup(key, len);
+		return dup_bytes(key, len);
 	f = open_memstream(&out, &outlen);
 	if (!f)
 		return NULL;
 	/* Piece by piece between NULs: name_for_terminal takes C strings. */
 	for (size_t i = 0; i <= len;) {
 		size_t n = strnlen(key + i, len - i);
-		char *piece = strndup(key + i, n), *t = piece ? name_for_terminal(piece) : NULL;
+		char *piece = dup_bytes(key + i, n), *t = piece ? name_for_terminal(piece) : NULL;
 
 		fputs(t ? t : "?", f);
 		free(piece);
