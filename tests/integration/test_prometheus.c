@@ -715,12 +715,101 @@ static void test_the_page_passes_promtool_and_every_rule_evaluates(void **state)
 	json_object_put(r);
 }
 
+/* Polls etltrace's /report until the operations' counts add up to n;
+ * returns that report. */
+static struct json_object *wait_report_total(long long n)
+{
+	double deadline = now_s() + timing_bound(10, 60);
+	long long seen = -1;
+
+	while (now_s() < deadline) {
+		char *body = NULL;
+		struct json_object *r = NULL;
+
+		if (http_get(prom.metrics_port, "/report", &body) == 200 &&
+		    (r = json_tokener_parse(body)) && json_object_object_get(r, "operations"))
+			seen = ops_sum(r, "count");
+		free(body);
+		if (seen == n)
+			return r;
+		json_object_put(r);
+		sleep_ms(20);
+	}
+	fail_msg("/report: %lld operations counted, %lld expected", seen, n);
+	return NULL;
+}
+
+static void test_hostile_names_are_scraped_as_the_report_names_them(void **state)
+{
+	char addr[32], *args[] = { "--metrics", addr, "--", (char *)build_path("tests/progs/marked"),
+				   "hostile", "wait", NULL };
+	/* What the program sends, as a label value must carry it (the report
+	 * names the two that are no valid UTF-8 text alike, below). */
+	static const char *const exact[] = { "quote\"name", "back\\slash", "new\nline", "tab\there" };
+	struct json_object *data, *result, *report, *ops, *r;
+	char *page = NULL, *out = NULL;
+	double counted_at;
+	size_t n;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", prom.metrics_port);
+	assert_int_equal(start_tracer(args), 0);
+	report = wait_report_total(6);
+	counted_at = now_s();
+	assert_int_equal(http_get(prom.metrics_port, "/metrics", &page), 200);
+	if (promtool_check_metrics(page, &out) != 0)
+		fail_msg("promtool check metrics failed:\n%s", out ? out : "");
+	free(out);
+	free(page);
+	/* A page the server could not parse fails the whole scrape (up 0, no
+	 * sample): one stored after the six operations says it parsed. */
+	assert_int_equal((long long)scraped_after("etltrace_starts_total", counted_at), 6);
+	assert_int_equal((long long)query_one("up{job=\"etltrace\"}"), 1);
+	result = query("etltrace_operations_total", &data);
+	n = json_object_array_length(result);
+	assert_true(json_object_object_get_ex(report, "operations", &ops));
+	assert_int_equal(n, json_object_object_length(ops));
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(result, i), *m, *op, *v;
+		const char *name;
+
+		assert_true(json_object_object_get_ex(s, "metric", &m));
+		assert_true(json_object_object_get_ex(m, "operation", &op));
+		name = json_object_get_string(op);
+		if (!json_object_object_get(ops, name))
+			fail_msg("operation label %s is no operation of the report",
+				 json_object_to_json_string(op));
+		assert_true(json_object_object_get_ex(s, "value", &v));
+		assert_string_equal(json_object_get_string(json_object_array_get_idx(v, 1)), "1");
+	}
+	for (size_t k = 0; k < sizeof(exact) / sizeof(exact[0]); k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *m, *op;
+
+			json_object_object_get_ex(json_object_array_get_idx(result, i), "metric", &m);
+			json_object_object_get_ex(m, "operation", &op);
+			found |= !strcmp(json_object_get_string(op), exact[k]);
+		}
+		if (!found)
+			fail_msg("no series of operation %s", exact[k]);
+	}
+	json_object_put(data);
+	json_object_put(report);
+	assert_int_equal(finish_tracer(&r), 0);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_prometheus_stores_the_exact_counts_of_the_report,
 						harness_arm, end_test),
 		cmocka_unit_test_setup_teardown(test_the_page_passes_promtool_and_every_rule_evaluates,
+						harness_arm, end_test),
+		cmocka_unit_test_setup_teardown(test_hostile_names_are_scraped_as_the_report_names_them,
 						harness_arm, end_test),
 	};
 

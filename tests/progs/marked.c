@@ -22,7 +22,8 @@
  *                              150 MiB, processes into 50 MiB, frees the 150 MiB
  *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
  *   marked leak                starts "leaked_op" and exits without ending it
- *   marked hostile             one op under each of several hostile names
+ *   marked hostile [wait]      one op under each of several hostile names (then,
+ *                              with "wait", waits for a line on stdin)
  *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file in /var/tmp
  *                              mapped after dropping them from the page cache: one
  *                              major fault each (exit 1 if /var/tmp is in memory)
@@ -42,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,12 +171,14 @@ static const char *const hostile_names[] = {
 	"tab\there",
 };
 
-static int do_hostile(void)
+static int do_hostile(bool wait)
 {
 	for (size_t i = 0; i < sizeof(hostile_names) / sizeof(hostile_names[0]); i++) {
 		ETL_OP_START(hostile_names[i]);
 		ETL_OP_END(hostile_names[i]);
 	}
+	if (wait)
+		wait_line();
 	return 0;
 }
 
@@ -497,7 +501,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "hostile"))
-		return do_hostile();
+		return do_hostile(argc > 2 && !strcmp(argv[2], "wait"));
 	if (!strcmp(mode, "dynamic"))
 		return do_dynamic();
 	if (!strcmp(mode, "majflt"))
