@@ -802,6 +802,36 @@ static void test_hostile_names_are_scraped_as_the_report_names_them(void **state
 	json_object_put(r);
 }
 
+/* "bad\xff" once and "bad\xfe" twice are both "bad\uFFFD" as label values:
+ * two series, apart, each with its own count, or Prometheus would drop
+ * one's samples as a duplicate. */
+static void test_names_alike_in_utf8_are_two_series(void **state)
+{
+	char addr[32], *args[] = { "--metrics", addr, "--", (char *)build_path("tests/progs/marked"),
+				   "alike", NULL };
+	struct json_object *report, *r;
+	double counted_at;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", prom.metrics_port);
+	assert_int_equal(start_tracer(args), 0);
+	report = wait_report_total(3);
+	counted_at = now_s();
+	json_object_put(report);
+	assert_int_equal((long long)scraped_after("etltrace_starts_total", counted_at), 3);
+	assert_int_equal((long long)query_one("count(etltrace_operations_total)"), 2);
+	/* PromQL refuses U+FFFD written as itself ("invalid UTF-8 rune"): a
+	 * query names it \ufffd. */
+	assert_int_equal((long long)query_one("etltrace_operations_total{operation=\"bad\\ufffd\"}"),
+			 1);
+	assert_int_equal((long long)query_one("etltrace_operations_total"
+					      "{operation=\"bad\\ufffd#2\"}"), 2);
+	assert_int_equal((long long)query_one("etltrace_operation_duration_seconds_count"
+					      "{operation=\"bad\\ufffd#2\"}"), 2);
+	assert_int_equal(finish_tracer(&r), 0);
+	json_object_put(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,6 +840,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_the_page_passes_promtool_and_every_rule_evaluates,
 						harness_arm, end_test),
 		cmocka_unit_test_setup_teardown(test_hostile_names_are_scraped_as_the_report_names_them,
+						harness_arm, end_test),
+		cmocka_unit_test_setup_teardown(test_names_alike_in_utf8_are_two_series,
 						harness_arm, end_test),
 	};
 

@@ -30,6 +30,8 @@
  *   marked dlopen LIB N        after the gate, dlopen LIB (tests/progs/lib/etlplugin.c),
  *                              print "marked: loaded", wait for a second line, then
  *                              run its N "plugin_op" operations
+ *   marked alike               "bad\xff" once, then "bad\xfe" twice: names alike once
+ *                              invalid UTF-8 is replaced; then waits for a line on stdin
  *   marked names N             N operations, each under its own name ("name_00000"...)
  *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
  *                              "copied_end" started as a literal, ended by a copy
@@ -179,6 +181,18 @@ static int do_hostile(bool wait)
 	}
 	if (wait)
 		wait_line();
+	return 0;
+}
+
+static int do_alike(void)
+{
+	static const char *const names[] = { "bad\xff", "bad\xfe", "bad\xfe" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ETL_OP_START(names[i]);
+		ETL_OP_END(names[i]);
+	}
+	wait_line();
 	return 0;
 }
 
@@ -502,6 +516,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "hostile"))
 		return do_hostile(argc > 2 && !strcmp(argv[2], "wait"));
+	if (!strcmp(mode, "alike"))
+		return do_alike();
 	if (!strcmp(mode, "dynamic"))
 		return do_dynamic();
 	if (!strcmp(mode, "majflt"))
@@ -510,6 +526,6 @@ int main(int argc, char **argv)
 		return do_names(a);
 	if (!strcmp(mode, "dlopen"))
 		return argc > 3 ? do_dlopen(argv[2], atol(argv[3])) : 2;
-	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|dynamic|majflt|names|dlopen ...\n");
+	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|alike|dynamic|majflt|names|dlopen ...\n");
 	return 2;
 }
