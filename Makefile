@@ -29,8 +29,10 @@ DEB_PKGS  := clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config \
              python3 python3-venv man-db groff-base
 BENCH_PKGS := bpftrace python3-psutil postgresql-15
 # The HTML report's test loads pages in a real headless browser; the
-# terminal test runs etltrace in tmux; the PostgreSQL test runs its own cluster.
-TEST_PKGS := chromium tmux postgresql-15
+# terminal test runs etltrace in tmux; the PostgreSQL test runs its own cluster;
+# the Prometheus test its own server (prometheus ships promtool, which checks
+# contrib/'s rules).
+TEST_PKGS := chromium tmux postgresql-15 prometheus
 # Flame graphs and pictures: speedscope (npm, with Debian's npm when there is
 # none) drawn in Chromium, emoji for its toolbar, pngquant for small files.
 PICTURE_PKGS := chromium fonts-noto-color-emoji pngquant $(if $(shell command -v npm),,npm)
@@ -56,7 +58,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps demo test unit browser integration bench bench-attach bench-lib bench-python bench-postgres vmlinux clean \
-        install uninstall python-test install-test man-test test-kernels flamegraph pictures FORCE
+        install uninstall python-test install-test man-test contrib-test test-kernels flamegraph pictures FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
 PREFIX     ?= /usr/local
@@ -310,6 +312,11 @@ install-test: all
 		BINDIR=$(BINDIR) MANDIR=$(MANDIR) PYTHON=$(PYTHON) PYTHON_SITEDIR=$(PYTHON_SITEDIR) \
 		MAKE="$(MAKE)" tests/sh/test_install.sh
 
+# contrib/ as the tools that load it see it: promtool (configuration, rules and
+# their unit tests), the dashboard's JSON, systemd-analyze verify on the unit.
+contrib-test: $(OUT)/etltrace
+	$(Q)tests/sh/test_contrib.sh $(OUT)/etltrace
+
 man-test: $(OUT)/etltrace.8
 	$(Q)tests/sh/test_man.sh $(OUT)/etltrace $(OUT)/etltrace.8
 
@@ -319,6 +326,7 @@ test: $(OUT)/.deps-build $(OUT)/.deps-test
 	$(Q)$(MAKE) --no-print-directory python-test
 	$(Q)$(MAKE) --no-print-directory man-test
 	$(Q)$(MAKE) --no-print-directory install-test
+	$(Q)$(MAKE) --no-print-directory contrib-test
 	$(Q)$(MAKE) --no-print-directory integration
 
 # --- demo -------------------------------------------------------------------

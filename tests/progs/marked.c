@@ -22,7 +22,8 @@
  *                              150 MiB, processes into 50 MiB, frees the 150 MiB
  *   marked loop                waits for a line on stdin, then "loop_op" (1 ms) forever
  *   marked leak                starts "leaked_op" and exits without ending it
- *   marked hostile             one op under each of several hostile names
+ *   marked hostile [wait]      one op under each of several hostile names (then,
+ *                              with "wait", waits for a line on stdin)
  *   marked edge                "" (an empty literal), then a 100-byte name as a
  *                              literal and the same built in a buffer: each once
  *   marked majflt PAGES        "majflt_op" reads PAGES pages of a file in /var/tmp
@@ -31,6 +32,8 @@
  *   marked dlopen LIB N        after the gate, dlopen LIB (tests/progs/lib/etlplugin.c),
  *                              print "marked: loaded", wait for a second line, then
  *                              run its N "plugin_op" operations
+ *   marked alike               "bad\xff" once, then "bad\xfe" twice: names alike once
+ *                              invalid UTF-8 is replaced; then waits for a line on stdin
  *   marked names N             N operations, each under its own name ("name_00000"...)
  *   marked dynamic             "table_0".."table_4" built in one reused buffer, then
  *                              "copied_end" started as a literal, ended by a copy
@@ -44,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,12 +175,26 @@ static const char *const hostile_names[] = {
 	"tab\there",
 };
 
-static int do_hostile(void)
+static int do_hostile(bool wait)
 {
 	for (size_t i = 0; i < sizeof(hostile_names) / sizeof(hostile_names[0]); i++) {
 		ETL_OP_START(hostile_names[i]);
 		ETL_OP_END(hostile_names[i]);
 	}
+	if (wait)
+		wait_line();
+	return 0;
+}
+
+static int do_alike(void)
+{
+	static const char *const names[] = { "bad\xff", "bad\xfe", "bad\xfe" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ETL_OP_START(names[i]);
+		ETL_OP_END(names[i]);
+	}
+	wait_line();
 	return 0;
 }
 
@@ -517,7 +535,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "hostile"))
-		return do_hostile();
+		return do_hostile(argc > 2 && !strcmp(argv[2], "wait"));
+	if (!strcmp(mode, "alike"))
+		return do_alike();
 	if (!strcmp(mode, "edge"))
 		return do_edge();
 	if (!strcmp(mode, "dynamic"))
@@ -528,6 +548,6 @@ int main(int argc, char **argv)
 		return do_names(a);
 	if (!strcmp(mode, "dlopen"))
 		return argc > 3 ? do_dlopen(argv[2], atol(argv[3])) : 2;
-	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|edge|dynamic|majflt|names|dlopen ...\n");
+	fprintf(stderr, "usage: marked sleep|alloc|nested|separators|long|threads|gate|deep|open|spin|write|records|seed|peak_thread|loop|leak|hostile|alike|edge|dynamic|majflt|names|dlopen ...\n");
 	return 2;
 }

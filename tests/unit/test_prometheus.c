@@ -151,6 +151,59 @@ static void an_open_operation_is_at_zero_until_it_ends(void **state)
 	series_free(set);
 }
 
+/* Fails unless no two sample lines of text name the same series. */
+static void no_duplicate_series(const char *text)
+{
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		size_t n = strcspn(l, " ");
+
+		if (*l != '#')
+			for (const char *m = strchr(l, '\n') + 1; *m; m = strchr(m, '\n') + 1)
+				if (!strncmp(l, m, n) && m[n] == ' ')
+					fail_msg("series %.*s twice in:\n%s", (int)n, l, text);
+	}
+}
+
+/* Two names that differ only in invalid UTF-8 become the same label value:
+ * Prometheus would take one and drop the other's samples (a duplicate
+ * series). The later series gets "#2", as the JSON report's keys do, and
+ * keeps it: the order is the series', not the scrape's. */
+static void names_alike_once_valid_utf8_stay_apart(void **state)
+{
+	struct series_set *set = series_new(10, bounds, 3);
+	struct open_count open[] = { { "job", "bad\xfe", 1 } };
+	struct metrics_input in = { .version = "0.2", .kernel = "6.1", .attach = "uprobe_multi" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	end_op(set, "job", "bad\xff", 1000, 0);
+	end_op(set, "job", "bad\xfe", 1000, 0);
+	end_op(set, "job", "bad\xfe", 1000, 0);
+	end_op(set, "job", "bad\xef\xbf\xbd", 1000, 0); /* the replacement, valid */
+	end_op(set, "j\xff", "op", 1000, 0);
+	end_op(set, "j\xfe", "op", 1000, 0);
+	in.series = set;
+	in.open = open;
+	in.nopen = 1;
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(prometheus_write(&in, f), 0);
+	assert_int_equal(fclose(f), 0);
+	no_duplicate_series(text);
+	has_line(text, "etltrace_operations_total{command=\"job\",operation=\"bad\xef\xbf\xbd\"} 1");
+	has_line(text, "etltrace_operations_total{command=\"job\",operation=\"bad\xef\xbf\xbd#2\"} 2");
+	has_line(text, "etltrace_operations_total{command=\"job\",operation=\"bad\xef\xbf\xbd#3\"} 1");
+	has_line(text, "etltrace_operations_total{command=\"j\xef\xbf\xbd\",operation=\"op\"} 1");
+	has_line(text, "etltrace_operations_total{command=\"j\xef\xbf\xbd\",operation=\"op#2\"} 1");
+	has_line(text, "etltrace_operation_duration_seconds_bucket{command=\"job\",operation=\"bad\xef\xbf\xbd#2\",le=\"+Inf\"} 2");
+	/* The open operation is the series it will end in. */
+	has_line(text, "etltrace_operations_open{command=\"job\",operation=\"bad\xef\xbf\xbd#2\"} 1");
+	free(text);
+	series_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +211,7 @@ int main(void)
 		cmocka_unit_test(every_family_has_its_own_help_and_type),
 		cmocka_unit_test(label_values_are_escaped_and_valid_utf8),
 		cmocka_unit_test(an_open_operation_is_at_zero_until_it_ends),
+		cmocka_unit_test(names_alike_once_valid_utf8_stay_apart),
 	};
 
 	return cmocka_run_group_tests_name("prometheus", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* prometheus.c - the text exposition format, see prometheus.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,7 +145,97 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void per_operation(FILE *f, const struct series_set *set)
+/*
+ * The label values of each series, valid UTF-8. Two raw names can convert
+ * to the same text (they differ only in invalid bytes); two series with
+ * the same labels would make Prometheus keep one and drop the other's
+ * samples. The later series (in the set's order, which never changes, so a
+ * series keeps its label across scrapes) gets "#2", "#3"... appended to its
+ * operation, as the JSON report's keys do.
+ */
+struct labels {
+	char **command, **operation; /* per series index */
+	size_t n;
+};
+
+static void labels_free(struct labels *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->command[i]);
+		free(l->operation[i]);
+	}
+	free(l->command);
+	free(l->operation);
+}
+
+static bool labels_taken(const struct labels *l, size_t upto, const char *command,
+			 const char *operation)
+{
+	for (size_t j = 0; j < upto; j++)
+		if (!strcmp(l->operation[j], operation) && !strcmp(l->command[j], command))
+			return true;
+	return false;
+}
+
+/* Returns 0 or -ENOMEM. */
+static int labels_init(struct labels *l, const struct series_set *set)
+{
+	size_t n = set ? series_count(set) : 0;
+	bool changed = false;
+
+	l->n = 0;
+	l->command = calloc(n ? n : 1, sizeof(*l->command));
+	l->operation = calloc(n ? n : 1, sizeof(*l->operation));
+	if (!l->command || !l->operation)
+		goto nomem;
+	for (; l->n < n; l->n++) {
+		const struct series *s = series_at(set, l->n);
+
+		l->command[l->n] = name_to_utf8(s->command);
+		l->operation[l->n] = name_to_utf8(s->name);
+		if (!l->command[l->n] || !l->operation[l->n]) {
+			l->n++;
+			goto nomem;
+		}
+		changed |= strcmp(l->command[l->n], s->command) || strcmp(l->operation[l->n], s->name);
+	}
+	/* Raw (command, name) pairs are distinct in the set: only a converted
+	 * one can meet another, and then the check is worth its n^2. */
+	for (size_t i = 1; changed && i < n; i++) {
+		char *base = l->operation[i];
+
+		for (unsigned long k = 2; labels_taken(l, i, l->command[i], l->operation[i]); k++) {
+			if (l->operation[i] != base)
+				free(l->operation[i]);
+			if (asprintf(&l->operation[i], "%s#%lu", base, k) < 0) {
+				l->operation[i] = base;
+				goto nomem;
+			}
+		}
+		if (l->operation[i] != base)
+			free(base);
+	}
+	return 0;
+nomem:
+	labels_free(l);
+	return -ENOMEM;
+}
+
+/* The index of the series of (command, name) in their raw bytes, or -1. */
+static long series_index(const struct series_set *set, const char *command, const char *name)
+{
+	size_t n = set ? series_count(set) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = series_at(set, i);
+
+		if (!strcmp(s->name, name) && !strcmp(s->command, command))
+			return (long)i;
+	}
+	return -1;
+}
+
+static void per_operation(FILE *f, const struct series_set *set, const struct labels *l)
 {
 	size_t n = series_count(set);
 
@@ -154,13 +245,13 @@ static void per_operation(FILE *f, const struct series_set *set)
 			const struct series *s = series_at(set, i);
 
 			fputs(per_op[k].name, f);
-			put_labels(f, s->command, s->name, NULL);
+			put_labels(f, l->command[i], l->operation[i], NULL);
 			fprintf(f, " %.17g\n", value(s, per_op[k].field));
 		}
 	}
 }
 
-static void durations(FILE *f, const struct series_set *set)
+static void durations(FILE *f, const struct series_set *set, const struct labels *l)
 {
 	const char *name = "etltrace_operation_duration_seconds";
 	const uint64_t *bounds;
@@ -176,21 +267,21 @@ static void durations(FILE *f, const struct series_set *set)
 			cum += s->buckets[b];
 			snprintf(le, sizeof(le), "le=\"%.9g\"", sec_of_ns((double)bounds[b]));
 			fprintf(f, "%s_bucket", name);
-			put_labels(f, s->command, s->name, le);
+			put_labels(f, l->command[i], l->operation[i], le);
 			fprintf(f, " %llu\n", (unsigned long long)cum);
 		}
 		fprintf(f, "%s_bucket", name);
-		put_labels(f, s->command, s->name, "le=\"+Inf\"");
+		put_labels(f, l->command[i], l->operation[i], "le=\"+Inf\"");
 		fprintf(f, " %llu\n%s_sum", (unsigned long long)s->count, name);
-		put_labels(f, s->command, s->name, NULL);
+		put_labels(f, l->command[i], l->operation[i], NULL);
 		fprintf(f, " %.17g\n%s_count", sec_of_ns((double)s->sum_ns), name);
-		put_labels(f, s->command, s->name, NULL);
+		put_labels(f, l->command[i], l->operation[i], NULL);
 		fprintf(f, " %llu\n", (unsigned long long)s->count);
 	}
 }
 
 /* A summary with only _sum and _count. */
-static void memory(FILE *f, const struct series_set *set, bool peak)
+static void memory(FILE *f, const struct series_set *set, const struct labels *l, bool peak)
 {
 	const char *name = peak ? "etltrace_operation_peak_memory_delta_bytes"
 				: "etltrace_operation_memory_delta_bytes";
@@ -203,27 +294,39 @@ static void memory(FILE *f, const struct series_set *set, bool peak)
 		const struct series *s = series_at(set, i);
 
 		fprintf(f, "%s_sum", name);
-		put_labels(f, s->command, s->name, NULL);
+		put_labels(f, l->command[i], l->operation[i], NULL);
 		fprintf(f, " %lld\n%s_count", (long long)(peak ? s->peak_sum : s->mem_sum), name);
-		put_labels(f, s->command, s->name, NULL);
+		put_labels(f, l->command[i], l->operation[i], NULL);
 		fprintf(f, " %llu\n", (unsigned long long)s->count);
 	}
 }
 
 int prometheus_write(const struct metrics_input *in, FILE *f)
 {
+	struct labels l;
+
+	if (labels_init(&l, in->series))
+		return -ENOMEM;
 	if (in->series) {
-		per_operation(f, in->series);
-		durations(f, in->series);
-		memory(f, in->series, false);
-		memory(f, in->series, true);
+		per_operation(f, in->series, &l);
+		durations(f, in->series, &l);
+		memory(f, in->series, &l, false);
+		memory(f, in->series, &l, true);
 	}
 	header(f, "etltrace_operations_open", "gauge", "Operations open now.");
 	for (size_t i = 0; i < in->nopen; i++) {
+		/* Labelled as the series it will end in; past the series bound
+		 * it has none, and its own converted names. */
+		long k = series_index(in->series, in->open[i].command, in->open[i].operation);
+
 		fputs("etltrace_operations_open", f);
-		put_labels(f, in->open[i].command, in->open[i].operation, NULL);
+		if (k >= 0)
+			put_labels(f, l.command[k], l.operation[k], NULL);
+		else
+			put_labels(f, in->open[i].command, in->open[i].operation, NULL);
 		fprintf(f, " %llu\n", (unsigned long long)in->open[i].n);
 	}
+	labels_free(&l);
 	for (size_t i = 0; i < in->ncounters; i++) {
 		char name[96];
 

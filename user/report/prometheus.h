@@ -6,7 +6,8 @@
  * and records; operations open now; every counter of the report as
  * etltrace_<counter>_total; processes traced now; build information.
  * Base units (seconds, bytes); label values escaped as the format says,
- * with invalid UTF-8 replaced.
+ * with invalid UTF-8 replaced; operations whose names become alike that way
+ * stay apart, the later series' operation label ending in "#2", "#3"...
  */
 #ifndef ETLTRACE_PROMETHEUS_H
 #define ETLTRACE_PROMETHEUS_H
