@@ -88,8 +88,15 @@ int tracer_counters(const struct tracer *tr, uint64_t out[ETL_CNT__MAX]);
 int tracer_open_frames(struct tracer *tr, bool take);
 
 /* Detaches every probe site (the process hooks stay): after it returns, no
- * probe program runs any more. Can be called more than once. */
-void tracer_detach_probes(struct tracer *tr);
+ * probe program runs any more. Can be called more than once. Returns 0, or
+ * -errno if a trace event defined for them could not be deleted (they are
+ * detached all the same). */
+int tracer_detach_probes(struct tracer *tr);
+
+/* How many links (uprobe_multi links or perf events) hold the probe sites
+ * now: what detaching them costs grows with it. *single: how many of them
+ * are perf-event uprobes of one site each. */
+size_t tracer_probe_links(const struct tracer *tr, size_t *single);
 
 /* Detaches the process, scheduler and memory hooks: after it returns, no
  * BPF program writes a record any more (the rings keep what they hold). */
