@@ -419,7 +419,7 @@ int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_si
 	err = err ?: attach_role(tr, path, sites, n, false, pid);
 	if (err)
 		links_close_from(&tr->probes, before);
-	return err;
+	return err ? err : (int)(tr->probes.n - before);
 }
 
 int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset)
