@@ -245,6 +245,11 @@ static void *close_stride(void *arg)
 	return NULL;
 }
 
+/* The fds are closed from up to MAX_THREADS threads at once: uprobe_multi
+ * links wait for their grace periods outside any global lock, so theirs
+ * overlap. Perf events do not gain from it: the kernel tears them down one
+ * at a time under its trace event mutex (hence trace events holding many
+ * sites). */
 int links_close_from(struct links *l, size_t from)
 {
 	enum { MAX_THREADS = 64 };
