@@ -261,7 +261,7 @@ int links_close_from(struct links *l, size_t from)
 
 	for (size_t i = 0; i < nth; i++) {
 		c[i] = (struct closer){ l->v + from, n, i, nth };
-		started[i] = !pthread_create(&th[i], NULL, close_stride, &c[i]);
+		started[i] = nth > 1 && !pthread_create(&th[i], NULL, close_stride, &c[i]);
 		if (!started[i])
 			close_stride(&c[i]);
 	}
