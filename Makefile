@@ -414,7 +414,7 @@ $(BENCH_OUT)/bench-lib: bench/bench.c $(OUT)/lib/$(LIBETLPROBE_SONAME) $(OUT)/.d
 		-L$(OUT)/lib -letlprobe -Wl,-rpath,'$$ORIGIN/../lib'
 
 # The floor reads sites and links uprobe_multi with etltrace's own code.
-FLOOR_SRCS := bench/floor.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c
+FLOOR_SRCS := bench/floor.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c user/kernel/uprobe_events.c
 $(BENCH_OUT)/floor: $(FLOOR_SRCS) $(BENCH_OUT)/floor.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_FLAGS) -I$(BENCH_OUT) -Ibpf -Iuser $(FLOOR_SRCS) -lbpf -lelf -lz -o $@
@@ -432,7 +432,7 @@ $(BENCH_OUT)/peer.bt: bench/peer.bt
 # What attaching costs per probe site (bench/attach.c): the attach mechanisms
 # alone and etltrace -p whole, on the demo (26 sites) and on bench/sites (200);
 # BENCH_KERNEL=6.1 measures in the qemu guest of make test-kernels instead.
-ATTACH_SRCS := bench/attach.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c
+ATTACH_SRCS := bench/attach.c user/usdt/notes.c user/usdt/args.c user/kernel/links.c user/kernel/uprobe_events.c
 BENCH_KERNEL ?= host
 # The demo runs one small round, then sleeps (an hour) while it is measured.
 ATTACH_RUNS := $(BENCH_OUT)/attach $(OUT)/etltrace -- $(OUT)/examples/etl_demo --records 1000 \

@@ -10,8 +10,11 @@
  * measures, N times each (default 5), medians printed:
  *
  * - each attach mechanism this kernel has, with etltrace's own code
- *   (user/kernel/links.c): one perf-event uprobe per site, and uprobe_multi
- *   links (Linux 6.6+); every etl site of TARGET's executable attached for
+ *   (user/kernel/links.c): one perf-event uprobe per site; a perf event per
+ *   program on a trace event of tracefs's uprobe_events holding its sites
+ *   (etltrace's way without uprobe_multi; if tracefs is not mounted it falls
+ *   back to the former, and its links column says so); uprobe_multi links (Linux
+ *   6.6+); every etl site of TARGET's executable attached for
  *   its process (op_start sites with one program, op_end with another, as
  *   etltrace does), then detached: the time of each, and per site;
  * - etltrace -p PID: from its start to its readiness line (checks, BPF
@@ -120,9 +123,16 @@ static int wait_line(int fd, const char *prefix)
 
 /* One mechanism, `runs` times: attach every site of path for pid, detach.
  * Prints a line of medians. Returns 0 or -errno. */
-static int measure_links(struct floor *skel, bool multi, const char *path, pid_t pid,
+static int measure_links(struct floor *skel, enum links_kind kind, const char *path, pid_t pid,
 			 const struct etl_site *sites, size_t n, int runs)
 {
+	static const char *const names[] = {
+		[LINKS_UPROBE_MULTI] = "uprobe_multi",
+		[LINKS_TRACE_EVENTS] = "perf, trace events",
+		[LINKS_PERF_UPROBES] = "perf-event uprobes",
+	};
+	bool multi = kind == LINKS_UPROBE_MULTI;
+	size_t nlinks = 0;
 	double att[MAX_RUNS], det[MAX_RUNS];
 	uint64_t *off = calloc(n, sizeof(*off)), *ref = calloc(n, sizeof(*ref));
 	struct links l = { 0 };
@@ -146,22 +156,23 @@ static int measure_links(struct floor *skel, bool multi, const char *path, pid_t
 				cnt++;
 			}
 			if (cnt)
-				err = links_attach(&l, multi, bpf_program__fd(p), path, off, ref, NULL,
+				err = links_attach(&l, kind, bpf_program__fd(p), path, off, ref, NULL,
 						   cnt, pid);
 		}
 		t1 = now_ms();
-		links_close_all(&l);
+		nlinks = l.n;
+		err = err ?: links_close_all(&l);
 		att[r] = t1 - t0;
 		det[r] = now_ms() - t1;
 	}
 	if (!err)
-		printf("| %-19s | %5zu | %10.1f | %12.0f | %10.1f | %12.0f |\n",
-		       multi ? "uprobe_multi" : "perf-event uprobes", n, median(att, runs),
+		printf("| %-19s | %5zu | %5zu | %10.1f | %12.0f | %10.1f | %12.0f |\n",
+		       names[kind], n, nlinks, median(att, runs),
 		       median(att, runs) * 1e3 / (double)n, median(det, runs),
 		       median(det, runs) * 1e3 / (double)n);
 	else
-		fprintf(stderr, "attach: cannot attach %s to %s: %s\n",
-			multi ? "uprobe_multi links" : "perf-event uprobes", path, strerror(-err));
+		fprintf(stderr, "attach: cannot attach or detach %s on %s: %s\n", names[kind], path,
+			strerror(-err));
 	links_free(&l);
 	free(off);
 	free(ref);
@@ -264,14 +275,15 @@ int main(int argc, char **argv)
 	}
 	uname(&u);
 	printf("Linux %s, %s (%zu etl sites), medians of %d runs\n\n", u.release, path, n, runs);
-	printf("| mechanism           | sites | attach, ms | per site, us | detach, ms | per site, us |\n"
-	       "|---------------------|-------|------------|--------------|------------|--------------|\n");
-	if (measure_links(skel, false, path, pid, sites, n, runs))
+	printf("| mechanism           | sites | links | attach, ms | per site, us | detach, ms | per site, us |\n"
+	       "|---------------------|-------|-------|------------|--------------|------------|--------------|\n");
+	if (measure_links(skel, LINKS_PERF_UPROBES, path, pid, sites, n, runs) ||
+	    measure_links(skel, LINKS_TRACE_EVENTS, path, pid, sites, n, runs))
 		goto cleanup;
-	if (multi == 1 && measure_links(skel, true, path, pid, sites, n, runs))
+	if (multi == 1 && measure_links(skel, LINKS_UPROBE_MULTI, path, pid, sites, n, runs))
 		goto cleanup;
 	if (multi != 1)
-		printf("| uprobe_multi        |       | (not in this kernel)                                  |\n");
+		printf("| uprobe_multi        |       |       | (not in this kernel)                                  |\n");
 	floor__destroy(skel);
 	skel = NULL;
 	if (measure_etltrace(etltrace, pid, runs))

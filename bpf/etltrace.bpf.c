@@ -315,9 +315,14 @@ static __always_inline void give_slot(__u32 slot)
 	__u32 zero = 0;
 	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
 
+	__u32 w = slot / 64;
+
+	/* The mask is redundant after the test, and clang drops it; 6.1's
+	 * verifier does not carry the test's bound over to w: kept. */
+	barrier_var(w);
+	w &= ETL_MAX_PROCS / 64 - 1;
 	if (u && slot >= ETL_LOADER_SLOTS && slot < ETL_MAX_PROCS)
-		__sync_fetch_and_and(&u->w[(slot / 64) & (ETL_MAX_PROCS / 64 - 1)],
-				     ~(1ull << (slot % 64)));
+		__sync_fetch_and_and(&u->w[w], ~(1ull << (slot % 64)));
 }
 
 /* Adds process tgid to the traced set. Returns 0, or -1 if it is full

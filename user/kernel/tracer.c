@@ -34,7 +34,7 @@ struct reg_progs {
 /* An entry stop set for one process. */
 struct entry_stop {
 	pid_t pid;
-	int fd;
+	struct links l;
 };
 
 struct tracer {
@@ -359,6 +359,11 @@ static int spec_id(struct tracer *tr, const struct etl_usdt_spec *spec, uint64_t
 	return 0;
 }
 
+static enum links_kind links_kind(const struct tracer *tr)
+{
+	return tr->multi ? LINKS_UPROBE_MULTI : LINKS_TRACE_EVENTS;
+}
+
 /* Attaches the sites with is_end == end, one attachment per program. */
 static int attach_role(struct tracer *tr, const char *path, const struct etl_site *sites,
 		       size_t n, bool end, pid_t pid)
@@ -391,8 +396,8 @@ static int attach_role(struct tracer *tr, const char *path, const struct etl_sit
 			cnt++;
 		}
 		if (!err)
-			err = links_attach(&tr->probes, tr->multi, bpf_program__fd(p), path, off, ref,
-					   cookie, cnt, pid);
+			err = links_attach(&tr->probes, links_kind(tr), bpf_program__fd(p), path, off,
+					   ref, cookie, cnt, pid);
 	}
 cleanup:
 	free(prog);
@@ -412,13 +417,9 @@ int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_si
 	 * attached then shows up as an unmatched end, never half-measured. */
 	err = attach_role(tr, path, sites, n, true, pid);
 	err = err ?: attach_role(tr, path, sites, n, false, pid);
-	if (err) {
-		struct links undo = { tr->probes.fds + before, tr->probes.n - before, 0 };
-
-		links_close_all(&undo);
-		tr->probes.n = before;
-	}
-	return err;
+	if (err)
+		links_close_from(&tr->probes, before);
+	return err ? err : (int)(tr->probes.n - before);
 }
 
 int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset)
@@ -433,12 +434,11 @@ int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t o
 	if (!v)
 		return -ENOMEM;
 	tr->stops = v;
-	err = links_attach(&l, tr->multi, bpf_program__fd(tr->skel->progs.entry_stop), path,
+	err = links_attach(&l, links_kind(tr), bpf_program__fd(tr->skel->progs.entry_stop), path,
 			   &offset, &zero, &zero, 1, pid);
 	if (err)
 		return err;
-	tr->stops[tr->nstops++] = (struct entry_stop){ pid, l.fds[0] };
-	free(l.fds);
+	tr->stops[tr->nstops++] = (struct entry_stop){ pid, l };
 	return 0;
 }
 
@@ -447,7 +447,7 @@ void tracer_entry_stop_clear(struct tracer *tr, pid_t pid)
 	for (size_t i = 0; i < tr->nstops; i++) {
 		if (tr->stops[i].pid != pid)
 			continue;
-		close(tr->stops[i].fd);
+		links_free(&tr->stops[i].l);
 		tr->stops[i] = tr->stops[--tr->nstops];
 		return;
 	}
@@ -522,12 +522,20 @@ cleanup:
 	return err ? err : n;
 }
 
-void tracer_detach_probes(struct tracer *tr)
+int tracer_detach_probes(struct tracer *tr)
 {
 	for (size_t i = 0; i < tr->nstops; i++)
-		close(tr->stops[i].fd);
+		links_free(&tr->stops[i].l);
 	tr->nstops = 0;
-	links_close_all(&tr->probes);
+	return links_close_all(&tr->probes);
+}
+
+size_t tracer_probe_links(const struct tracer *tr, size_t *single)
+{
+	*single = 0;
+	for (size_t i = 0; i < tr->probes.n; i++)
+		*single += !tr->multi && !tr->probes.v[i].event;
+	return tr->probes.n;
 }
 
 void tracer_detach_hooks(struct tracer *tr)

@@ -59,8 +59,9 @@ int tracer_add_process(struct tracer *tr, pid_t pid, unsigned int slot);
 
 /* Attaches op_end, then op_start, of sites[0..n) of the file at path, for
  * process pid (0: every process that maps it; the BPF set filters). Sites
- * whose specialised program was not loaded use the generic one. Returns 0
- * or -errno; on error none of these sites stays attached. */
+ * whose specialised program was not loaded use the generic one. Returns how
+ * many links (uprobe_multi links or perf events) that took, or -errno; on
+ * error none of these sites stays attached. */
 int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_site *sites,
 			size_t n, pid_t pid);
 
@@ -88,8 +89,15 @@ int tracer_counters(const struct tracer *tr, uint64_t out[ETL_CNT__MAX]);
 int tracer_open_frames(struct tracer *tr, bool take);
 
 /* Detaches every probe site (the process hooks stay): after it returns, no
- * probe program runs any more. Can be called more than once. */
-void tracer_detach_probes(struct tracer *tr);
+ * probe program runs any more. Can be called more than once. Returns 0, or
+ * -errno if a trace event defined for them could not be deleted (they are
+ * detached all the same). */
+int tracer_detach_probes(struct tracer *tr);
+
+/* How many links (uprobe_multi links or perf events) hold the probe sites
+ * now: what detaching them costs grows with it. *single: how many of them
+ * are perf-event uprobes of one site each. */
+size_t tracer_probe_links(const struct tracer *tr, size_t *single);
 
 /* Detaches the process, scheduler and memory hooks: after it returns, no
  * BPF program writes a record any more (the rings keep what they hold). */

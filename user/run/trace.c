@@ -34,9 +34,10 @@
 
 _Static_assert(OPTIONS_MAX_PIDS <= ETL_LOADER_SLOTS, "each target has a loader slot");
 
-/* Without uprobe_multi links, ending a trace of more probe sites than this
- * takes long enough to say why (an RCU grace period per site). */
-#define DETACH_NOTE_SITES 64
+/* Without uprobe_multi links, ending a trace of more perf events than this
+ * takes long enough to say why (grace periods for each, one after another:
+ * one per site when tracefs is not there to group them). */
+#define DETACH_NOTE_LINKS 64
 
 /* Processes with a section of their own in the report, at most. */
 #define PROCS_REPORTED 1024
@@ -660,13 +661,20 @@ static void say_losses(const struct run *r, const uint64_t bpf[ETL_CNT__MAX])
 static int finish(struct run *r)
 {
 	uint64_t bpf[ETL_CNT__MAX];
+	size_t links, single;
 	int err;
 
 	r->fw.finishing = true;
-	if (!r->kf.uprobe_multi && r->at.nsites > DETACH_NOTE_SITES)
-		diag("detaching %zu probe sites one at a time, an RCU grace period each (Linux %s "
-		     "has no uprobe_multi links)", r->at.nsites, r->kf.release);
-	tracer_detach_probes(r->tr);
+	links = tracer_probe_links(r->tr, &single);
+	if (!r->kf.uprobe_multi && links > DETACH_NOTE_LINKS)
+		diag("detaching %zu perf events one after another, RCU grace periods each (Linux %s "
+		     "has no uprobe_multi links%s)", links, r->kf.release,
+		     single > links / 2 ? "; with tracefs mounted and writable, sites would share "
+					  "a few" : "");
+	err = tracer_detach_probes(r->tr);
+	if (err)
+		diag("cannot delete the uprobe trace events of tracefs it defined (the probes are "
+		     "detached): %s", strerror(-err));
 	err = tracer_open_frames(r->tr, true);
 	tracer_detach_hooks(r->tr);
 	err = run_drain(r, true) ?: err;
@@ -888,8 +896,10 @@ static int setup(struct run *r)
 		return exit_code(STAGE_KERNEL, err);
 	}
 	if (o->verbose && !r->kf.uprobe_multi)
-		diag("Linux %s has no uprobe_multi links (6.6): one perf-event uprobe per probe "
-		     "site, each detached after its own RCU grace period", r->kf.release);
+		diag("Linux %s has no uprobe_multi links (6.6): perf events on uprobe trace events "
+		     "of tracefs, one per program and argument layout (without tracefs, one "
+		     "perf-event uprobe per probe site, detached one after another)",
+		     r->kf.release);
 	r->objs = objects_new(&o->pairs);
 	r->procs = procs_new();
 	if (!r->objs || !r->procs || open_sinks(r) || (err = loop_new(&r->loop))) {

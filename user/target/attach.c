@@ -31,14 +31,15 @@ static int remember(struct attacher *a, const struct object *o, pid_t pid)
 
 int attach_object(struct attacher *a, struct object *o, pid_t pid)
 {
-	char *shown;
-	int err;
+	char *shown, events[48] = "";
+	int err, links;
 
 	if (!a->per_process)
 		pid = 0;
 	if (!o->nsites || o->failed || (pid == 0 ? o->attached : done_before(a, o, pid)))
 		return 0;
-	err = tracer_attach_sites(a->tr, o->attach_path, o->sites, o->nsites, pid);
+	links = tracer_attach_sites(a->tr, o->attach_path, o->sites, o->nsites, pid);
+	err = links < 0 ? links : 0;
 	if (!err && pid)
 		err = remember(a, o, pid);
 	if (err) {
@@ -56,9 +57,11 @@ int attach_object(struct attacher *a, struct object *o, pid_t pid)
 	a->nsites += o->nsites;
 	if (a->verbose) {
 		shown = name_for_terminal(o->path);
+		if (a->perf_events)
+			snprintf(events, sizeof(events), ", %d perf event%s", links,
+				 links == 1 ? "" : "s");
 		diag("attached to %s (%d op_start, %d op_end sites%s)%s", shown ? shown : "?",
-		     o->nstarts, o->nends, a->perf_events ? ", a perf-event uprobe each" : "",
-		     pid ? "" : " for every process that maps it");
+		     o->nstarts, o->nends, events, pid ? "" : " for every process that maps it");
 		free(shown);
 	}
 	return 0;
