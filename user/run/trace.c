@@ -6,6 +6,7 @@
  * reports: reports.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -530,9 +531,8 @@ static void attach_binary(void *ctx, struct object *o)
 {
 	struct run *r = ctx;
 
-	for (int i = 0; i < r->o->nbinaries; i++)
-		if (!strcmp(o->path, r->o->binaries[i]))
-			attach_object(&r->at, o, 0);
+	if (o->given)
+		attach_object(&r->at, o, 0);
 }
 
 static int attach_targets(struct run *r)
@@ -823,35 +823,55 @@ static int open_sinks(struct run *r)
 	return intake_add_sink(&r->snap, reports_snapshot_sink, r);
 }
 
+/* Whether the file at path starts as an ELF file does. */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		   !memcmp(magic, "\177ELF", 4);
+
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
 /* -b: every process running these files is traced, from their first probe
- * on; each must be an ELF file with etl markers. */
+ * on. Each must be an ELF executable or library (else a usage error, exit
+ * 2) with etl markers (else exit 4). */
 static int open_binaries(struct run *r)
 {
 	for (int i = 0; i < r->o->nbinaries; i++) {
 		const char *path = r->o->binaries[i], *cand[1] = { path };
+		char *shown = name_for_terminal(path);
 		struct object *obj;
 		struct stat st;
-		int err = 0;
+		int err = 0, rc = 0;
 
-		if (stat(path, &st) || !S_ISREG(st.st_mode)) {
-			diag("cannot trace -b %s: %s", path, errno ? strerror(errno) : "not a file");
-			return ETL_EXIT_USAGE;
-		}
-		obj = objects_get(r->objs, st.st_dev, st.st_ino, path, cand, 1, &err);
-		if (!obj) {
-			diag("cannot trace -b %s: %s", path, strerror(-err));
-			return exit_code(STAGE_TARGET, err);
-		}
-		if (obj->read_err || !obj->usdt.n) {
-			diag("cannot trace -b %s: %s", path, obj->read_err ? strerror(-obj->read_err)
-			     : "not an ELF file with etl USDT markers (see README.md)");
-			return ETL_EXIT_NO_MARKERS;
-		}
-		if (!obj->nsites) {
+		if (stat(path, &st)) {
+			err = errno;
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(err));
+			rc = err == EACCES || err == EPERM ? ETL_EXIT_PERM : ETL_EXIT_USAGE;
+		} else if (!S_ISREG(st.st_mode) || !is_elf(path)) {
+			diag("cannot trace -b %s: not an ELF executable or library (give the program "
+			     "that runs it, or the library that marks it)", shown ? shown : "?");
+			rc = ETL_EXIT_USAGE;
+		} else if (!(obj = objects_get(r->objs, st.st_dev, st.st_ino, path, cand, 1, &err))) {
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(-err));
+			rc = exit_code(STAGE_TARGET, err);
+		} else if (obj->read_err) {
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(-obj->read_err));
+			rc = exit_code(STAGE_TARGET, obj->read_err);
+		} else if (!obj->nsites) {
 			diag("no etl USDT markers in -b %s: mark operations with <etl_probe.h> "
-			     "(see README.md)", path);
-			return ETL_EXIT_NO_MARKERS;
+			     "(see README.md)", shown ? shown : "?");
+			rc = ETL_EXIT_NO_MARKERS;
+		} else {
+			obj->given = true;
 		}
+		free(shown);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
