@@ -62,6 +62,8 @@ struct run {
 	bool stream_own;             /* stream was opened here */
 	uint64_t interval_seq;
 	uint64_t interval_t0;        /* CLOCK_MONOTONIC start of the interval */
+	uint64_t usr1_next_ns;       /* SIGUSR1: no report before (CLOCK_MONOTONIC) */
+	int usr1_timer;              /* the loop timer of a deferred one, or -1 */
 	struct http_server *http;
 	struct perf_ops base;        /* --baseline */
 	bool has_base;

@@ -39,6 +39,12 @@ _Static_assert(OPTIONS_MAX_PIDS <= ETL_LOADER_SLOTS, "each target has a loader s
  * takes long enough to say why (an RCU grace period per site). */
 #define DETACH_NOTE_SITES 64
 
+/* SIGUSR1 reports are at least this far apart, and ten times as far as
+ * the last one took to write: the loop drains nothing while it writes, so
+ * a storm of signals must not keep it writing (the rings would overflow). */
+#define USR1_GAP_NS 200000000ull
+#define USR1_GAP_FACTOR 10
+
 /* Processes with a section of their own in the report, at most. */
 #define PROCS_REPORTED 1024
 
@@ -208,6 +214,50 @@ static int on_pidfd(void *ctx, uint32_t events)
 	return on_target_exit(w->r, w->i);
 }
 
+/* The SIGUSR1 report: everything read so far, and tracing goes on. The
+ * next one may not come before USR1_GAP_FACTOR times as long as this one
+ * took (USR1_GAP_NS at least). */
+static void usr1_report(struct run *r)
+{
+	uint64_t t0 = run_now_ns(), t1;
+
+	if (!run_drain(r, false))
+		reports_now(r);
+	t1 = run_now_ns();
+	r->usr1_next_ns = t1 + ((t1 - t0) * USR1_GAP_FACTOR > USR1_GAP_NS
+				? (t1 - t0) * USR1_GAP_FACTOR : USR1_GAP_NS);
+}
+
+/* The deferred SIGUSR1 report is due. */
+static int on_usr1_timer(void *ctx, uint32_t events)
+{
+	struct run *r = ctx;
+
+	(void)events;
+	loop_del_timer(r->loop, r->usr1_timer);
+	r->usr1_timer = -1;
+	usr1_report(r);
+	return 0;
+}
+
+/* SIGUSR1: the report now, or, too soon after the last one, when the gap
+ * ends (any number of signals meanwhile ask for that one report). */
+static void on_usr1(struct run *r)
+{
+	uint64_t now = run_now_ns();
+
+	if (r->usr1_timer >= 0)
+		return;
+	if (now >= r->usr1_next_ns) {
+		usr1_report(r);
+		return;
+	}
+	r->usr1_timer = loop_add_timer(r->loop, r->usr1_next_ns - now, UINT64_MAX / 2,
+				       on_usr1_timer, r);
+	if (r->usr1_timer < 0) /* no timer: answer now rather than never */
+		usr1_report(r);
+}
+
 static int on_signal(void *ctx, uint32_t events)
 {
 	struct run *r = ctx;
@@ -216,9 +266,8 @@ static int on_signal(void *ctx, uint32_t events)
 	(void)events;
 	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
-	if (si.ssi_signo == SIGUSR1) { /* the report now, and go on */
-		if (!run_drain(r, false))
-			reports_now(r);
+	if (si.ssi_signo == SIGUSR1) {
+		on_usr1(r);
 		return 0;
 	}
 	if (r->cmd_spawned && !r->cmd_reaped) {
@@ -951,7 +1000,7 @@ static int setup(struct run *r)
 
 int trace_run(const struct options *o)
 {
-	struct run r = { .o = o, .rs = o->report, .sigfd = -1 };
+	struct run r = { .o = o, .rs = o->report, .sigfd = -1, .usr1_timer = -1 };
 	struct target_watch w[OPTIONS_MAX_PIDS];
 	int rc, err;
 
