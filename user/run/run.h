@@ -108,8 +108,10 @@ int reports_listen(struct run *r);
  * endpoint's server (the loop must exist). */
 int reports_open(struct run *r);
 
-/* Writes the interval that ends now (-i) and starts the next. */
-int reports_interval(struct run *r);
+/* Writes the interval that ends at now (-i, CLOCK_MONOTONIC ns) and starts
+ * the next. The end of the trace writes the last one, however short, so
+ * that the intervals add up to the cumulative report. */
+int reports_interval(struct run *r, uint64_t now);
 
 /* SIGUSR1: the cumulative report now, tracing goes on. */
 int reports_now(struct run *r);

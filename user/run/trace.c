@@ -162,7 +162,7 @@ static int on_interval(void *ctx, uint32_t events)
 	rc = run_drain(r, false);
 	if (rc)
 		return rc;
-	rc = reports_interval(r);
+	rc = reports_interval(r, run_now_ns());
 	return rc ? -EIO : 0;
 }
 
@@ -709,7 +709,7 @@ static void say_losses(const struct run *r, const uint64_t bpf[ETL_CNT__MAX])
 static int finish(struct run *r)
 {
 	uint64_t bpf[ETL_CNT__MAX];
-	int err;
+	int err, irc = 0;
 
 	r->fw.finishing = true;
 	if (!r->kf.uprobe_multi && r->at.nsites > DETACH_NOTE_SITES)
@@ -730,6 +730,10 @@ static int finish(struct run *r)
 		return ETL_EXIT_FAILURE;
 	}
 	say_losses(r, bpf);
+	/* -i: the interval cut short by the end, before the cumulative
+	 * report (the counters are read from BPF, still loaded). */
+	if (r->istats)
+		irc = reports_interval(r, r->end_ns);
 	/* Nothing stays loaded while the report is written. */
 	r->short_records = tracer_short_records(r->tr);
 	tracer_close(r->tr);
@@ -747,7 +751,7 @@ static int finish(struct run *r)
 		diag("out of memory while aggregating operations");
 		return ETL_EXIT_FAILURE;
 	}
-	return reports_final(r, bpf);
+	return reports_final(r, bpf) ?: irc;
 }
 
 /* -d ended the trace before the command: it runs on, untraced (nothing is
