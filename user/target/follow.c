@@ -157,9 +157,13 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 	case ETL_PROC_EXIT:
 		/* A child gone before its fork is read (another CPU's ring)
 		 * would else stay listed as live for ever. */
-		if (p && !p->exited && (!p->start_ns || p->start_ns == e->start_ns))
+		if (p && !p->exited && (!p->start_ns || p->start_ns == e->start_ns)) {
+			/* It may have died before reaching its entry point (its
+			 * dynamic loader failed, or it was killed): the stop set
+			 * there for it goes. */
+			tracer_entry_stop_clear(f->tr, pid);
 			procs_exited(f->procs, p, e->time_ns);
-		else
+		} else
 			remember_exit(f, e);
 		break;
 	}
