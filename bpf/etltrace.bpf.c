@@ -357,7 +357,10 @@ static __noinline struct etl_thread_stack *new_stack(struct pt_regs *ctx, struct
 		if (!accept_any || !(bpf_get_attach_cookie(ctx) & ETL_COOKIE_ADMIT) ||
 		    trace_proc(tgid))
 			return NULL;
-		proc_event(ETL_PROC_NEW, t, 0, false);
+		/* Held (with hold_exec) until the loader has read its maps: a
+		 * short-lived process would else be gone before, and the names
+		 * of its operations with its mappings. */
+		proc_event(ETL_PROC_NEW, t, 0, hold_exec);
 		slot = bpf_map_lookup_elem(&procs, &tgid);
 		if (!slot)
 			return NULL;

@@ -162,7 +162,7 @@ enum etl_proc_what {
 	ETL_PROC_EXEC,     /* it replaced its image (held stopped if the tracer asked) */
 	ETL_PROC_ENTRY,    /* it reached its entry point and stopped there */
 	ETL_PROC_EXIT,     /* its last thread exited */
-	ETL_PROC_NEW,      /* -b: first seen on a probe of a traced binary */
+	ETL_PROC_NEW,      /* -b: first seen on a probe of a given file (held) */
 };
 
 #define ETL_COMM_LEN 16

@@ -130,9 +130,10 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 	switch (e->what) {
 	case ETL_PROC_FORK:
 	case ETL_PROC_NEW:
-		if (p && !p->exited && p->start_ns == e->start_ns)
-			break; /* known already, from its exec */
-		new_process(f, e, true);
+		if (!p || p->exited || p->start_ns != e->start_ns)
+			new_process(f, e, true); /* else known already, from its exec */
+		if (e->what == ETL_PROC_NEW) /* BPF stopped it at its first probe */
+			release(f, pid);
 		break;
 	case ETL_PROC_EXEC:
 		/* Before its fork is read: its maps now are the new image's,
