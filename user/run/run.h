@@ -51,6 +51,8 @@ struct run {
 	struct stats *stats;         /* the aggregate, for the whole trace */
 	struct stats *istats;        /* the current interval's (-i) */
 	struct paths *paths;         /* the operation tree */
+	uint32_t *fold;              /* exited processes to fold, one drain's */
+	size_t nfold, cap_fold;
 	struct procstats *pstats;    /* per process */
 	struct series_set *series;   /* Prometheus series (--metrics) */
 	struct timeline *timeline;   /* --timeline */

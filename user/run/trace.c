@@ -118,13 +118,46 @@ static void flush_log(struct run *r)
 		     r->o->log_file ? r->o->log_file : "stderr", strerror(-err));
 }
 
-/* paths_fold for the processes procs_settle is about to forget. */
+/* Lists an exited process for paths_fold_set (with no room, folds it
+ * alone). */
 static void fold_exited(void *ctx, struct process *p)
 {
 	struct run *r = ctx;
 
-	if (p->exited)
-		paths_fold(r->paths, (uint32_t)p->pid);
+	if (!p->exited)
+		return;
+	if (r->nfold == r->cap_fold) {
+		size_t cap = r->cap_fold ? r->cap_fold * 2 : 256;
+		uint32_t *v = realloc(r->fold, cap * sizeof(*v));
+
+		if (!v) {
+			paths_fold(r->paths, (uint32_t)p->pid);
+			return;
+		}
+		r->fold = v;
+		r->cap_fold = cap;
+	}
+	r->fold[r->nfold++] = (uint32_t)p->pid;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Folds the paths of every exited process, before procs_settle forgets
+ * them: in one pass over the paths table (a pass per process cost a batch
+ * of thousands of short-lived workers seconds per drain, and kept them all
+ * in memory meanwhile). */
+static void fold_all_exited(struct run *r)
+{
+	r->nfold = 0;
+	procs_each(r->procs, fold_exited, r);
+	if (r->nfold)
+		qsort(r->fold, r->nfold, sizeof(*r->fold), cmp_u32);
+	paths_fold_set(r->paths, r->fold, r->nfold);
 }
 
 int run_drain(struct run *r, bool final)
@@ -138,7 +171,7 @@ int run_drain(struct run *r, bool final)
 	intake_retry(&r->in, final);
 	follow_settle(&r->fw);
 	if (procs_unsettled(r->procs)) {
-		procs_each(r->procs, fold_exited, r);
+		fold_all_exited(r);
 		procs_settle(r->procs);
 	}
 	flush_log(r);
@@ -831,6 +864,7 @@ static void cleanup(struct run *r)
 	stats_free(r->stats);
 	stats_free(r->istats);
 	paths_free(r->paths);
+	free(r->fold);
 	procstats_free(r->pstats);
 	series_free(r->series);
 	timeline_free(r->timeline);
