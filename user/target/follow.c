@@ -75,6 +75,7 @@ static void exited_early(struct follower *f, struct process *p)
 	for (size_t i = 0; i < f->nearly; i++) {
 		if (f->early[i].pid != p->pid || f->early[i].start_ns != p->start_ns)
 			continue;
+		tracer_entry_stop_clear(f->tr, p->pid);
 		procs_exited(f->procs, p, f->early[i].exit_ns);
 		f->early[i] = f->early[--f->nearly];
 		return;
@@ -146,7 +147,7 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 			p->comm[sizeof(p->comm) - 1] = '\0';
 		}
 		/* Without a stop at its entry, it is scanned as it is now. */
-		if (p && !f->finishing && follow_exec(f, p))
+		if (p && !p->exited && !f->finishing && follow_exec(f, p))
 			process_scan(p, f->objs, attach_on_added, f->at);
 		release(f, pid);
 		break;
