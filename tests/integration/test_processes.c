@@ -246,8 +246,15 @@ static int family_argv(char **v, const char *const flags[])
  * one per worker with exactly its own operations. */
 static void assert_family_sections(struct json_object *r, bool children)
 {
-	struct json_object *v = sections(r);
+	struct json_object *v;
 	int parent = 0, forked = 0, execd = 0;
+
+	/* One process traced: the report is its own, with no sections. */
+	if (!children) {
+		assert_false(json_object_object_get_ex(r, "processes", &v));
+		return;
+	}
+	v = sections(r);
 
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *p = json_object_array_get_idx(v, i), *ops;
