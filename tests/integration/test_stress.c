@@ -265,11 +265,11 @@ static void test_per_process_state_does_not_grow_with_short_lived_workers(void *
 	 * (all their workers known at once, ~9 KiB each on this machine,
 	 * given back to the allocator, not to the system); the next ones must
 	 * reuse it. Each batch is read whole (its mark, two drains) before
-	 * etltrace is stopped again: two batches read as one would set a
-	 * peak of their own, and the one measured after them could be the
-	 * first to need the room a batch takes (the resident set then grows
-	 * by a batch's ~26 MiB once, then never again: no leak, but no bound
-	 * either). */
+	 * etltrace is stopped again, so that the bound is on what stays, not
+	 * on how far the reading of one batch overlaps the next (when a drain
+	 * folded each exited process's paths in a pass of its own over the
+	 * paths table, a batch took seconds to forget and the heap grew by a
+	 * batch, ~26 MiB, whenever the next came sooner). */
 	char *targv[] = { churn(), "wait", "forks:1200", "wait", "forks:3000", "mark", "wait",
 			  "forks:3000", "mark", "wait", "forks:3000", "mark", "wait", "forks:3000",
 			  "mark", "wait", "truth", NULL };
