@@ -346,10 +346,10 @@ static __always_inline int trace_proc(__u32 tgid)
 }
 
 /* The stack of thread t, created on its first operation if its process is
- * traced (with accept_any, any process reaching a probe is); NULL if it is
- * not traced or storage ran out (counted). Off the hot path, and not
- * inlined into it. */
-static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
+ * traced (with accept_any, any process reaching a probe of a file given
+ * with -b is); NULL if it is not traced or storage ran out (counted). Off
+ * the hot path, and not inlined into it. */
+static __noinline struct etl_thread_stack *new_stack(struct pt_regs *ctx, struct task_struct *t)
 {
 	struct etl_thread_stack *s;
 	__u32 tgid, *slot;
@@ -359,9 +359,13 @@ static __noinline struct etl_thread_stack *new_stack(struct task_struct *t)
 	tgid = t->tgid;
 	slot = bpf_map_lookup_elem(&procs, &tgid);
 	if (!slot) {
-		if (!accept_any || trace_proc(tgid))
+		if (!accept_any || !(bpf_get_attach_cookie(ctx) & ETL_COOKIE_ADMIT) ||
+		    trace_proc(tgid))
 			return NULL;
-		proc_event(ETL_PROC_NEW, t, 0, false);
+		/* Held (with hold_exec) until the loader has read its maps: a
+		 * short-lived process would else be gone before, and the names
+		 * of its operations with its mappings. */
+		proc_event(ETL_PROC_NEW, t, 0, hold_exec);
 		slot = bpf_map_lookup_elem(&procs, &tgid);
 		if (!slot)
 			return NULL;
@@ -537,7 +541,7 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	__u32 d;
 
 	if (!s) {
-		s = new_stack(t);
+		s = new_stack(ctx, t);
 		if (!s)
 			return 0;
 	}

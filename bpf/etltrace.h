@@ -57,6 +57,13 @@
  * cookie of the site).
  */
 #define ETL_MAX_SPECS 1024
+
+/* Attach cookie of a probe site: its spec's index in the low 32 bits; this
+ * bit set on the sites of the files given with -b, whose probes start
+ * tracing any process that reaches them (accept_any). The other objects
+ * such a process maps are attached too, for every process, but a process
+ * is never traced for reaching one of those. */
+#define ETL_COOKIE_ADMIT (1ull << 32)
 #define ETL_USDT_ARGS 2 /* op_start: name, flags; op_end: name, record count */
 
 enum etl_arg_kind {
@@ -155,7 +162,7 @@ enum etl_proc_what {
 	ETL_PROC_EXEC,     /* it replaced its image (held stopped if the tracer asked) */
 	ETL_PROC_ENTRY,    /* it reached its entry point and stopped there */
 	ETL_PROC_EXIT,     /* its last thread exited */
-	ETL_PROC_NEW,      /* -b: first seen on a probe of a traced binary */
+	ETL_PROC_NEW,      /* -b: first seen on a probe of a given file (held) */
 };
 
 #define ETL_COMM_LEN 16

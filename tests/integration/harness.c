@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* harness.c - spawn, synchronise, collect. See harness.h. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -729,4 +732,140 @@ char proc_state(pid_t pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+int tracer_spawn(char *const args[], struct child *t, int *stdout_fd, int *early_rc)
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 }, rc = -1;
+	size_t n = 0;
+	char **argv, line[1024];
+
+	*early_rc = -1;
+	*stdout_fd = -1;
+	memset(t, 0, sizeof(*t));
+	t->in_fd = t->out_fd = -1;
+	while (args[n])
+		n++;
+	argv = calloc(n + 2, sizeof(*argv));
+	if (!argv)
+		return -1;
+	argv[0] = (char *)build_path("etltrace");
+	memcpy(argv + 1, args, n * sizeof(*argv));
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		goto cleanup;
+	t->pid = fork();
+	if (t->pid < 0)
+		goto cleanup;
+	if (t->pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	live_add(t->pid);
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	t->in_fd = in[1];
+	t->out_fd = err[0];
+	*stdout_fd = out[0];
+	while (read_line(t->out_fd, line, sizeof(line)) >= 0) {
+		if (!strncmp(line, "etltrace: ready:", 16)) {
+			rc = 0;
+			goto cleanup_argv;
+		}
+		fprintf(stderr, "  [etltrace] %s\n", line);
+	}
+	close(*stdout_fd);
+	*stdout_fd = -1;
+	*early_rc = child_wait(t);
+	goto cleanup_argv;
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+cleanup_argv:
+	free(argv);
+	return rc;
+}
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int read_line_within(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+		int p = poll(&pfd, 1, timeout_ms);
+
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p == 0) {
+			buf[n] = '\0';
+			return -2;
+		}
+		r = read(fd, buf + n, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			buf[n] = '\0';
+			return n ? (int)n : -1;
+		}
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int wait_line_within(int fd, const char *needle, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+	char line[4096];
+
+	for (;;) {
+		long long left = end - now_ms();
+		int n;
+
+		if (left <= 0)
+			return -2;
+		n = read_line_within(fd, line, sizeof(line), (int)left);
+		if (n == -1 || n == -2)
+			return n;
+		if (strstr(line, needle))
+			return 0;
+	}
+}
+
+int proc_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
 }

@@ -163,4 +163,25 @@ long proc_status_kb(pid_t pid, const char *field);
 /* One character: the state of process pid ('R', 'S', 'T', ...), or 0. */
 char proc_state(pid_t pid);
 
+/* Starts etltrace with exactly args (the binary is prepended; nothing is
+ * added), its stdout on a pipe (*stdout_fd) and its stderr on t->out_fd,
+ * and waits for its readiness line. Returns 0, or -1 if it exited first
+ * (then *early_rc holds its exit status and *stdout_fd is closed). */
+int tracer_spawn(char *const args[], struct child *t, int *stdout_fd, int *early_rc);
+
+/* Reads one line from fd into buf (cap bytes, the newline dropped),
+ * waiting at most timeout_ms for each byte. Returns its length, -1 at the
+ * end of the output, -2 on timeout. */
+int read_line_within(int fd, char *buf, size_t cap, int timeout_ms);
+
+/* Reads until a line of fd contains needle, waiting at most timeout_ms in
+ * all. Returns 0, -1 at the end of the output, -2 on timeout. */
+int wait_line_within(int fd, const char *needle, int timeout_ms);
+
+/* Open file descriptors of process pid (-1 if unreadable). */
+int proc_fd_count(pid_t pid);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+long long now_ms(void);
+
 #endif /* ETLTRACE_HARNESS_H */

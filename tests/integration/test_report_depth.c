@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +24,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -256,32 +254,6 @@ static void test_a_malformed_baseline_exits_8_before_tracing(void **state)
 	free(err);
 }
 
-/* Reads one line from fd within timeout_ms; returns its length or -1. */
-static int read_line_within(int fd, char *buf, size_t cap, int timeout_ms)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, timeout_ms) <= 0 || read(fd, buf + n, 1) != 1)
-			return -1;
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = '\0';
-	return (int)n;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void test_log_lines_appear_live_in_the_seed_format(void **state)
 {
 	char *args[] = { "--log", "--", (char *)marked(), "gate", "3", "1", NULL };
@@ -300,11 +272,11 @@ static void test_log_lines_appear_live_in_the_seed_format(void **state)
 		assert_int_equal(lines_matching(line, "^INFO:etl\\.profiler:before_op: 0\\.00s, "
 						      "Memory: [+-][0-9]+\\.[0-9]MB$"), 1);
 	}
-	released = now_ms();
+	released = (double)now_ms();
 	assert_int_equal(target_release(&t), 0); /* the command reads the tracer's stdin */
 	assert_true(read_line_within(t.out_fd, line, sizeof(line),
 				     (int)timing_bound(2000, 20000)) > 0);
-	latency = now_ms() - released;
+	latency = (double)now_ms() - released;
 	assert_int_equal(lines_matching(line, "^INFO:etl\\.profiler:after_op: 0\\.00s, "
 					      "Memory: [+-][0-9]+\\.[0-9]MB$"), 1);
 	/* after_op ends ~1 ms after the release; its line within 100 ms of that

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* paths.c - the operation tree, see paths.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,10 +250,25 @@ static int named_add(struct named **buckets, size_t nbuckets, size_t *n, size_t 
 	return 0;
 }
 
-void paths_fold(struct paths *pt, uint32_t tgid)
+static int cmp_tgid(const void *a, const void *b)
 {
-	char *key = malloc(KEY_MAX);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
+	return (x > y) - (x < y);
+}
+
+static bool in_set(const uint32_t *sorted, size_t n, uint32_t tgid)
+{
+	return n && bsearch(&tgid, sorted, n, sizeof(*sorted), cmp_tgid);
+}
+
+void paths_fold_set(struct paths *pt, const uint32_t *sorted, size_t n)
+{
+	char *key;
+
+	if (!n || !pt->nlive)
+		return;
+	key = malloc(KEY_MAX);
 	if (!key)
 		return; /* kept live: reported live */
 	/* Keys first (parents are needed while resolving), removal after. */
@@ -260,7 +276,7 @@ void paths_fold(struct paths *pt, uint32_t tgid)
 		for (struct live *e = pt->live[b]; e; e = e->next) {
 			size_t len;
 
-			if (e->tgid != tgid || (!e->st.count && !e->st.unfinished))
+			if (!in_set(sorted, n, e->tgid) || (!e->st.count && !e->st.unfinished))
 				continue;
 			len = path_key(pt, e, key);
 			if (named_add(pt->named, pt->nbuckets, &pt->nnamed, pt->max, key, len, &e->st))
@@ -272,7 +288,7 @@ void paths_fold(struct paths *pt, uint32_t tgid)
 		while (*link) {
 			struct live *e = *link;
 
-			if (e->tgid != tgid) {
+			if (!in_set(sorted, n, e->tgid)) {
 				link = &e->next;
 				continue;
 			}
@@ -282,6 +298,11 @@ void paths_fold(struct paths *pt, uint32_t tgid)
 		}
 	}
 	free(key);
+}
+
+void paths_fold(struct paths *pt, uint32_t tgid)
+{
+	paths_fold_set(pt, &tgid, 1);
 }
 
 /* --- the tree ---------------------------------------------------------- */

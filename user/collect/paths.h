@@ -47,6 +47,11 @@ void paths_note_open(struct paths *pt, const struct op_event *ev);
  * records are read). */
 void paths_fold(struct paths *pt, uint32_t tgid);
 
+/* paths_fold for each process of sorted[0..n) (tgids in ascending order),
+ * in one pass over the table: a batch of exited processes costs one pass,
+ * not one each. */
+void paths_fold_set(struct paths *pt, const uint32_t *sorted, size_t n);
+
 /* Samples not counted because a table was full. */
 uint64_t paths_over_limit(const struct paths *pt);
 

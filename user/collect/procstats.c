@@ -15,7 +15,7 @@ struct procstats {
 	size_t n;
 	size_t last;          /* the entry of the previous sample */
 	uint64_t dropped;
-	uint64_t unreported;  /* samples of processes with no room */
+	uint64_t unreported;  /* processes that found no room */
 	int error;
 };
 
@@ -55,11 +55,22 @@ bool procstats_exited(const struct procstats *ps, const struct proc_entry *e)
 	return !p || p->exited || p->start_ns != e->start_ns;
 }
 
-/* Makes room by giving up the earliest exited process; false if none. */
+/* Whether every record of e's process has been read: it has left the
+ * process table (which keeps an exited process until then). */
+static bool all_read(const struct procstats *ps, const struct proc_entry *e)
+{
+	const struct process *p = procs_find(ps->procs, e->pid, e->start_ns);
+
+	return !p || p->start_ns != e->start_ns;
+}
+
+/* Makes room by giving up the earliest process whose records have all been
+ * read (a section given up earlier could come back with only the rest of
+ * them); false if none. */
 static bool evict(struct procstats *ps)
 {
 	for (size_t i = 0; i < ps->n; i++) {
-		if (!procstats_exited(ps, &ps->v[i]))
+		if (!all_read(ps, &ps->v[i]))
 			continue;
 		stats_free(ps->v[i].stats);
 		memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(*ps->v));
@@ -71,11 +82,14 @@ static bool evict(struct procstats *ps)
 }
 
 /* The entry of the event's process, added if new; NULL if there is no
- * room (all kept processes live) or no memory. */
+ * room (no kept process can give up its place) or no memory. A process
+ * refused once is refused for good, so that a section is all of its
+ * process's operations or none of them. */
 static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *ev)
 {
 	uint64_t start = ev->proc ? ev->proc->start_ns : 0;
 	struct proc_entry *e;
+	struct process *p;
 
 	if (ps->last < ps->n && ps->v[ps->last].pid == (pid_t)ev->tgid &&
 	    ps->v[ps->last].start_ns == start)
@@ -97,7 +111,12 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 		ps->v[0].stats = own;
 		ps->shared = false;
 	}
+	if (ev->proc && ev->proc->no_section)
+		return NULL;
 	if (ps->n == ps->max && !evict(ps)) {
+		p = procs_find(ps->procs, (pid_t)ev->tgid, ev->start_ns);
+		if (p && p->start_ns == start)
+			p->no_section = true;
 		ps->unreported++;
 		return NULL;
 	}

@@ -3,7 +3,10 @@
  * procstats.h - statistics per traced process, for the report's section
  * per process (pid and command name): every process that ran an operation,
  * exited ones included, up to a cap; past it, the earliest exited process
- * gives up its place (its operations stay in the aggregate), counted.
+ * whose records have all been read gives up its place, and a process that
+ * finds none to give it gets no section, ever (a section holds all of its
+ * process's operations or none). Their operations stay in the aggregate;
+ * both are counted.
  *
  * While one process has run operations, its statistics are the aggregate
  * table itself (most runs trace one process: no second copy); the second
@@ -50,9 +53,8 @@ const struct proc_entry *procstats_at(const struct procstats *ps, size_t i);
 /* Whether the process of e has exited. */
 bool procstats_exited(const struct procstats *ps, const struct proc_entry *e);
 
-/* Processes whose section was given up, plus samples of processes that
- * found no room while every kept one was alive (their operations stay in
- * the aggregate). */
+/* Processes whose section was given up, plus processes that found no room
+ * (their operations stay in the aggregate). */
 uint64_t procstats_dropped(const struct procstats *ps);
 
 /* The first allocation failure (-ENOMEM), or 0. */

@@ -366,7 +366,7 @@ static enum links_kind links_kind(const struct tracer *tr)
 
 /* Attaches the sites with is_end == end, one attachment per program. */
 static int attach_role(struct tracer *tr, const char *path, const struct etl_site *sites,
-		       size_t n, bool end, pid_t pid)
+		       size_t n, bool end, pid_t pid, bool admit)
 {
 	struct bpf_program **prog = calloc(n, sizeof(*prog));
 	uint64_t *off = calloc(n, sizeof(*off)), *ref = calloc(n, sizeof(*ref));
@@ -390,6 +390,8 @@ static int attach_role(struct tracer *tr, const char *path, const struct etl_sit
 			if (prog[j] != p)
 				continue;
 			err = spec_id(tr, &sites[j].spec, &cookie[cnt]);
+			if (admit)
+				cookie[cnt] |= ETL_COOKIE_ADMIT;
 			off[cnt] = sites[j].offset;
 			ref[cnt] = sites[j].ref_ctr_offset;
 			prog[j] = NULL;
@@ -408,15 +410,15 @@ cleanup:
 }
 
 int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_site *sites,
-			size_t n, pid_t pid)
+			size_t n, pid_t pid, bool admit)
 {
 	size_t before = tr->probes.n;
 	int err;
 
 	/* op_end first: an operation already running when op_start gets
 	 * attached then shows up as an unmatched end, never half-measured. */
-	err = attach_role(tr, path, sites, n, true, pid);
-	err = err ?: attach_role(tr, path, sites, n, false, pid);
+	err = attach_role(tr, path, sites, n, true, pid, admit);
+	err = err ?: attach_role(tr, path, sites, n, false, pid, admit);
 	if (err)
 		links_close_from(&tr->probes, before);
 	return err ? err : (int)(tr->probes.n - before);

@@ -58,12 +58,14 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 int tracer_add_process(struct tracer *tr, pid_t pid, unsigned int slot);
 
 /* Attaches op_end, then op_start, of sites[0..n) of the file at path, for
- * process pid (0: every process that maps it; the BPF set filters). Sites
- * whose specialised program was not loaded use the generic one. Returns how
- * many links (uprobe_multi links or perf events) that took, or -errno; on
- * error none of these sites stays attached. */
+ * process pid (0: every process that maps it; the BPF set filters). admit:
+ * with accept_any, these sites start tracing any process that reaches them
+ * (a file given with -b). Sites whose specialised program was not loaded
+ * use the generic one. Returns how many links (uprobe_multi links or perf
+ * events) that took, or -errno; on error none of these sites stays
+ * attached. */
 int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_site *sites,
-			size_t n, pid_t pid);
+			size_t n, pid_t pid, bool admit);
 
 /* Makes process pid stop itself (SIGSTOP, then an ETL_PROC_ENTRY event)
  * when it reaches the file offset `offset` of the executable at path; one

@@ -172,9 +172,8 @@ int reports_now(struct run *r)
 	return err ? exit_code(STAGE_OUTPUT, err) : 0;
 }
 
-int reports_interval(struct run *r)
+int reports_interval(struct run *r, uint64_t now)
 {
-	uint64_t now = run_now_ns();
 	struct report_counter counters[RUN_NCOUNTERS];
 	struct report_process *procs = NULL;
 	struct report_interval iv = {

@@ -51,6 +51,8 @@ struct run {
 	struct stats *stats;         /* the aggregate, for the whole trace */
 	struct stats *istats;        /* the current interval's (-i) */
 	struct paths *paths;         /* the operation tree */
+	uint32_t *fold;              /* exited processes to fold, one drain's */
+	size_t nfold, cap_fold;
 	struct procstats *pstats;    /* per process */
 	struct series_set *series;   /* Prometheus series (--metrics) */
 	struct timeline *timeline;   /* --timeline */
@@ -62,6 +64,8 @@ struct run {
 	bool stream_own;             /* stream was opened here */
 	uint64_t interval_seq;
 	uint64_t interval_t0;        /* CLOCK_MONOTONIC start of the interval */
+	uint64_t usr1_next_ns;       /* SIGUSR1: no report before (CLOCK_MONOTONIC) */
+	int usr1_timer;              /* the loop timer of a deferred one, or -1 */
 	struct http_server *http;
 	struct perf_ops base;        /* --baseline */
 	bool has_base;
@@ -106,8 +110,10 @@ int reports_listen(struct run *r);
  * endpoint's server (the loop must exist). */
 int reports_open(struct run *r);
 
-/* Writes the interval that ends now (-i) and starts the next. */
-int reports_interval(struct run *r);
+/* Writes the interval that ends at now (-i, CLOCK_MONOTONIC ns) and starts
+ * the next. The end of the trace writes the last one, however short, so
+ * that the intervals add up to the cumulative report. */
+int reports_interval(struct run *r, uint64_t now);
 
 /* SIGUSR1: the cumulative report now, tracing goes on. */
 int reports_now(struct run *r);

@@ -6,6 +6,7 @@
  * reports: reports.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -38,6 +39,12 @@ _Static_assert(OPTIONS_MAX_PIDS <= ETL_LOADER_SLOTS, "each target has a loader s
  * takes long enough to say why (grace periods for each, one after another:
  * one per site when tracefs is not there to group them). */
 #define DETACH_NOTE_LINKS 64
+
+/* SIGUSR1 reports are at least this far apart, and ten times as far as
+ * the last one took to write: the loop drains nothing while it writes, so
+ * a storm of signals must not keep it writing (the rings would overflow). */
+#define USR1_GAP_NS 200000000ull
+#define USR1_GAP_FACTOR 10
 
 /* Processes with a section of their own in the report, at most. */
 #define PROCS_REPORTED 1024
@@ -112,13 +119,46 @@ static void flush_log(struct run *r)
 		     r->o->log_file ? r->o->log_file : "stderr", strerror(-err));
 }
 
-/* paths_fold for the processes procs_settle is about to forget. */
+/* Lists an exited process for paths_fold_set (with no room, folds it
+ * alone). */
 static void fold_exited(void *ctx, struct process *p)
 {
 	struct run *r = ctx;
 
-	if (p->exited)
-		paths_fold(r->paths, (uint32_t)p->pid);
+	if (!p->exited)
+		return;
+	if (r->nfold == r->cap_fold) {
+		size_t cap = r->cap_fold ? r->cap_fold * 2 : 256;
+		uint32_t *v = realloc(r->fold, cap * sizeof(*v));
+
+		if (!v) {
+			paths_fold(r->paths, (uint32_t)p->pid);
+			return;
+		}
+		r->fold = v;
+		r->cap_fold = cap;
+	}
+	r->fold[r->nfold++] = (uint32_t)p->pid;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Folds the paths of every exited process, before procs_settle forgets
+ * them: in one pass over the paths table (a pass per process cost a batch
+ * of thousands of short-lived workers seconds per drain, and kept them all
+ * in memory meanwhile). */
+static void fold_all_exited(struct run *r)
+{
+	r->nfold = 0;
+	procs_each(r->procs, fold_exited, r);
+	if (r->nfold)
+		qsort(r->fold, r->nfold, sizeof(*r->fold), cmp_u32);
+	paths_fold_set(r->paths, r->fold, r->nfold);
 }
 
 int run_drain(struct run *r, bool final)
@@ -132,7 +172,7 @@ int run_drain(struct run *r, bool final)
 	intake_retry(&r->in, final);
 	follow_settle(&r->fw);
 	if (procs_unsettled(r->procs)) {
-		procs_each(r->procs, fold_exited, r);
+		fold_all_exited(r);
 		procs_settle(r->procs);
 	}
 	flush_log(r);
@@ -156,7 +196,7 @@ static int on_interval(void *ctx, uint32_t events)
 	rc = run_drain(r, false);
 	if (rc)
 		return rc;
-	rc = reports_interval(r);
+	rc = reports_interval(r, run_now_ns());
 	return rc ? -EIO : 0;
 }
 
@@ -208,6 +248,50 @@ static int on_pidfd(void *ctx, uint32_t events)
 	return on_target_exit(w->r, w->i);
 }
 
+/* The SIGUSR1 report: everything read so far, and tracing goes on. The
+ * next one may not come before USR1_GAP_FACTOR times as long as this one
+ * took (USR1_GAP_NS at least). */
+static void usr1_report(struct run *r)
+{
+	uint64_t t0 = run_now_ns(), t1;
+
+	if (!run_drain(r, false))
+		reports_now(r);
+	t1 = run_now_ns();
+	r->usr1_next_ns = t1 + ((t1 - t0) * USR1_GAP_FACTOR > USR1_GAP_NS
+				? (t1 - t0) * USR1_GAP_FACTOR : USR1_GAP_NS);
+}
+
+/* The deferred SIGUSR1 report is due. */
+static int on_usr1_timer(void *ctx, uint32_t events)
+{
+	struct run *r = ctx;
+
+	(void)events;
+	loop_del_timer(r->loop, r->usr1_timer);
+	r->usr1_timer = -1;
+	usr1_report(r);
+	return 0;
+}
+
+/* SIGUSR1: the report now, or, too soon after the last one, when the gap
+ * ends (any number of signals meanwhile ask for that one report). */
+static void on_usr1(struct run *r)
+{
+	uint64_t now = run_now_ns();
+
+	if (r->usr1_timer >= 0)
+		return;
+	if (now >= r->usr1_next_ns) {
+		usr1_report(r);
+		return;
+	}
+	r->usr1_timer = loop_add_timer(r->loop, r->usr1_next_ns - now, UINT64_MAX / 2,
+				       on_usr1_timer, r);
+	if (r->usr1_timer < 0) /* no timer: answer now rather than never */
+		usr1_report(r);
+}
+
 static int on_signal(void *ctx, uint32_t events)
 {
 	struct run *r = ctx;
@@ -216,9 +300,8 @@ static int on_signal(void *ctx, uint32_t events)
 	(void)events;
 	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
 		return 0;
-	if (si.ssi_signo == SIGUSR1) { /* the report now, and go on */
-		if (!run_drain(r, false))
-			reports_now(r);
+	if (si.ssi_signo == SIGUSR1) {
+		on_usr1(r);
 		return 0;
 	}
 	if (r->cmd_spawned && !r->cmd_reaped) {
@@ -531,9 +614,8 @@ static void attach_binary(void *ctx, struct object *o)
 {
 	struct run *r = ctx;
 
-	for (int i = 0; i < r->o->nbinaries; i++)
-		if (!strcmp(o->path, r->o->binaries[i]))
-			attach_object(&r->at, o, 0);
+	if (o->given)
+		attach_object(&r->at, o, 0);
 }
 
 static int attach_targets(struct run *r)
@@ -662,7 +744,7 @@ static int finish(struct run *r)
 {
 	uint64_t bpf[ETL_CNT__MAX];
 	size_t links, single;
-	int err;
+	int err, irc = 0;
 
 	r->fw.finishing = true;
 	links = tracer_probe_links(r->tr, &single);
@@ -689,6 +771,10 @@ static int finish(struct run *r)
 		return ETL_EXIT_FAILURE;
 	}
 	say_losses(r, bpf);
+	/* -i: the interval cut short by the end, before the cumulative
+	 * report (the counters are read from BPF, still loaded). */
+	if (r->istats)
+		irc = reports_interval(r, r->end_ns);
 	/* Nothing stays loaded while the report is written. */
 	r->short_records = tracer_short_records(r->tr);
 	tracer_close(r->tr);
@@ -706,7 +792,7 @@ static int finish(struct run *r)
 		diag("out of memory while aggregating operations");
 		return ETL_EXIT_FAILURE;
 	}
-	return reports_final(r, bpf);
+	return reports_final(r, bpf) ?: irc;
 }
 
 /* -d ended the trace before the command: it runs on, untraced (nothing is
@@ -786,6 +872,7 @@ static void cleanup(struct run *r)
 	stats_free(r->stats);
 	stats_free(r->istats);
 	paths_free(r->paths);
+	free(r->fold);
 	procstats_free(r->pstats);
 	series_free(r->series);
 	timeline_free(r->timeline);
@@ -831,35 +918,55 @@ static int open_sinks(struct run *r)
 	return intake_add_sink(&r->snap, reports_snapshot_sink, r);
 }
 
+/* Whether the file at path starts as an ELF file does. */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool elf = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		   !memcmp(magic, "\177ELF", 4);
+
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
 /* -b: every process running these files is traced, from their first probe
- * on; each must be an ELF file with etl markers. */
+ * on. Each must be an ELF executable or library (else a usage error, exit
+ * 2) with etl markers (else exit 4). */
 static int open_binaries(struct run *r)
 {
 	for (int i = 0; i < r->o->nbinaries; i++) {
 		const char *path = r->o->binaries[i], *cand[1] = { path };
+		char *shown = name_for_terminal(path);
 		struct object *obj;
 		struct stat st;
-		int err = 0;
+		int err = 0, rc = 0;
 
-		if (stat(path, &st) || !S_ISREG(st.st_mode)) {
-			diag("cannot trace -b %s: %s", path, errno ? strerror(errno) : "not a file");
-			return ETL_EXIT_USAGE;
-		}
-		obj = objects_get(r->objs, st.st_dev, st.st_ino, path, cand, 1, &err);
-		if (!obj) {
-			diag("cannot trace -b %s: %s", path, strerror(-err));
-			return exit_code(STAGE_TARGET, err);
-		}
-		if (obj->read_err || !obj->usdt.n) {
-			diag("cannot trace -b %s: %s", path, obj->read_err ? strerror(-obj->read_err)
-			     : "not an ELF file with etl USDT markers (see README.md)");
-			return ETL_EXIT_NO_MARKERS;
-		}
-		if (!obj->nsites) {
+		if (stat(path, &st)) {
+			err = errno;
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(err));
+			rc = err == EACCES || err == EPERM ? ETL_EXIT_PERM : ETL_EXIT_USAGE;
+		} else if (!S_ISREG(st.st_mode) || !is_elf(path)) {
+			diag("cannot trace -b %s: not an ELF executable or library (give the program "
+			     "that runs it, or the library that marks it)", shown ? shown : "?");
+			rc = ETL_EXIT_USAGE;
+		} else if (!(obj = objects_get(r->objs, st.st_dev, st.st_ino, path, cand, 1, &err))) {
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(-err));
+			rc = exit_code(STAGE_TARGET, err);
+		} else if (obj->read_err) {
+			diag("cannot trace -b %s: %s", shown ? shown : "?", strerror(-obj->read_err));
+			rc = exit_code(STAGE_TARGET, obj->read_err);
+		} else if (!obj->nsites) {
 			diag("no etl USDT markers in -b %s: mark operations with <etl_probe.h> "
-			     "(see README.md)", path);
-			return ETL_EXIT_NO_MARKERS;
+			     "(see README.md)", shown ? shown : "?");
+			rc = ETL_EXIT_NO_MARKERS;
+		} else {
+			obj->given = true;
 		}
+		free(shown);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -941,7 +1048,7 @@ static int setup(struct run *r)
 
 int trace_run(const struct options *o)
 {
-	struct run r = { .o = o, .rs = o->report, .sigfd = -1 };
+	struct run r = { .o = o, .rs = o->report, .sigfd = -1, .usr1_timer = -1 };
 	struct target_watch w[OPTIONS_MAX_PIDS];
 	int rc, err;
 

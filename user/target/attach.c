@@ -38,7 +38,7 @@ int attach_object(struct attacher *a, struct object *o, pid_t pid)
 		pid = 0;
 	if (!o->nsites || o->failed || (pid == 0 ? o->attached : done_before(a, o, pid)))
 		return 0;
-	links = tracer_attach_sites(a->tr, o->attach_path, o->sites, o->nsites, pid);
+	links = tracer_attach_sites(a->tr, o->attach_path, o->sites, o->nsites, pid, o->given);
 	err = links < 0 ? links : 0;
 	if (!err && pid)
 		err = remember(a, o, pid);

@@ -75,6 +75,7 @@ static void exited_early(struct follower *f, struct process *p)
 	for (size_t i = 0; i < f->nearly; i++) {
 		if (f->early[i].pid != p->pid || f->early[i].start_ns != p->start_ns)
 			continue;
+		tracer_entry_stop_clear(f->tr, p->pid);
 		procs_exited(f->procs, p, f->early[i].exit_ns);
 		f->early[i] = f->early[--f->nearly];
 		return;
@@ -130,9 +131,10 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 	switch (e->what) {
 	case ETL_PROC_FORK:
 	case ETL_PROC_NEW:
-		if (p && !p->exited && p->start_ns == e->start_ns)
-			break; /* known already, from its exec */
-		new_process(f, e, true);
+		if (!p || p->exited || p->start_ns != e->start_ns)
+			new_process(f, e, true); /* else known already, from its exec */
+		if (e->what == ETL_PROC_NEW) /* BPF stopped it at its first probe */
+			release(f, pid);
 		break;
 	case ETL_PROC_EXEC:
 		/* Before its fork is read: its maps now are the new image's,
@@ -145,7 +147,7 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 			p->comm[sizeof(p->comm) - 1] = '\0';
 		}
 		/* Without a stop at its entry, it is scanned as it is now. */
-		if (p && !f->finishing && follow_exec(f, p))
+		if (p && !p->exited && !f->finishing && follow_exec(f, p))
 			process_scan(p, f->objs, attach_on_added, f->at);
 		release(f, pid);
 		break;
@@ -157,9 +159,13 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 	case ETL_PROC_EXIT:
 		/* A child gone before its fork is read (another CPU's ring)
 		 * would else stay listed as live for ever. */
-		if (p && !p->exited && (!p->start_ns || p->start_ns == e->start_ns))
+		if (p && !p->exited && (!p->start_ns || p->start_ns == e->start_ns)) {
+			/* It may have died before reaching its entry point (its
+			 * dynamic loader failed, or it was killed): the stop set
+			 * there for it goes. */
+			tracer_entry_stop_clear(f->tr, pid);
 			procs_exited(f->procs, p, e->time_ns);
-		else
+		} else
 			remember_exit(f, e);
 		break;
 	}

@@ -26,7 +26,7 @@ struct follower {
 	struct tracer *tr;
 	bool finishing;     /* the trace is ending: held processes only go on */
 	pid_t setup_pid;    /* -- CMD during set-up: its exec and entry are the caller's */
-	uint64_t held;      /* processes stopped at exec or entry, and continued */
+	uint64_t held;      /* processes stopped at exec, entry or (-b) their first probe, and continued */
 	/* Exits of processes not known yet: their fork event may be read
 	 * after (another CPU's ring); kept for two drains. */
 	struct early_exit {

@@ -34,6 +34,7 @@ struct object {
 	bool has_entry;           /* an executable: its entry point's file offset */
 	uint64_t entry_offset;
 	bool attached;            /* probes attached for every process */
+	bool given;               /* named by -b: its probes start tracing a process */
 	bool failed;              /* attaching failed (said once): not tried again */
 };
 

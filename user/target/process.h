@@ -48,6 +48,8 @@ struct process {
 	struct image old;       /* before its last exec, until dropped */
 	bool exited;
 	uint64_t exit_ns;
+	bool no_section;        /* found no room for a section of its own in the
+				 * report: it never gets one (procstats) */
 };
 
 /* Checks that pid is a live user-space process we may trace. Returns 0,
