@@ -82,6 +82,15 @@ static void exited_early(struct follower *f, struct process *p)
 	}
 }
 
+/* Whether process pid, for which an entry stop may be set, is gone. */
+static bool stop_gone(void *ctx, pid_t pid)
+{
+	struct follower *f = ctx;
+	const struct process *p = procs_latest(f->procs, pid);
+
+	return (p && p->exited) || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
 void follow_settle(struct follower *f)
 {
 	size_t kept = 0;
@@ -90,6 +99,8 @@ void follow_settle(struct follower *f)
 		if (++f->early[i].age < 2)
 			f->early[kept++] = f->early[i];
 	f->nearly = kept;
+	if (f->tr)
+		tracer_entry_stops_prune(f->tr, stop_gone, f);
 }
 
 void follow_free(struct follower *f)
@@ -137,6 +148,12 @@ void follow_event(struct follower *f, const struct etl_proc_event *e)
 			release(f, pid);
 		break;
 	case ETL_PROC_EXEC:
+		/* Its exit was read first (another CPU's ring): nothing to
+		 * attach, and no stop to set for a process that is gone. */
+		if (p && p->exited && p->start_ns == e->start_ns) {
+			release(f, pid);
+			break;
+		}
 		/* Before its fork is read: its maps now are the new image's,
 		 * not to be taken for the one it ran before. */
 		if (!p || p->exited)

@@ -49,7 +49,8 @@ int follow_exec(struct follower *f, struct process *p);
 void follow_entry(struct follower *f, struct process *p);
 
 /* After each drain of the rings: forgets the exits kept for processes
- * whose fork was not read within two drains. */
+ * whose fork was not read within two drains, and the entry stops of
+ * processes that died before reaching them. */
 void follow_settle(struct follower *f);
 
 /* Frees what f holds. */
