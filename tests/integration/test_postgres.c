@@ -195,7 +195,8 @@ static void test_queries_are_counted_exactly_and_pg_sleep_is_50ms(void **state)
 	op = report_op(r, "SELECT pg_sleep(0.05);");
 	assert_non_null(op);
 	assert_int_equal(jint(op, "count"), 1);
-	assert_true(jnum(op, "min_time") >= 50 * MS && jnum(op, "max_time") <= 60 * MS);
+	assert_true(jnum(op, "min_time") >= 50 * MS);
+	assert_true(jnum(op, "max_time") <= timing_bound(60, 600) * MS);
 	assert_int_equal(jint(report_op(r, "CREATE TABLE etl_t (x int);"), "count"), 1);
 	assert_int_equal(jint(report_op(r, "INSERT INTO etl_t VALUES (1), (2), (3);"), "count"), 1);
 	assert_int_equal(jint(report_op(r, "SELECT count(*) FROM etl_t;"), "count"), 1);

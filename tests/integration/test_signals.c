@@ -136,9 +136,12 @@ static int after_the_report(int sig, struct json_object **report)
 	assert_int_equal(kill(tracer.pid, 0), 0);
 	assert_int_equal(bpf_snapshot_alive(&snap), 0);
 	assert_int_equal(bpf_snapshot_take(prog0, map0, &snap), 0);
-	if (sig)
+	if (sig) {
 		assert_int_equal(kill(tracer.pid, sig), 0);
-	else
+		/* Its stdin (the job's) stays open until both are gone: the
+		 * signal, not an end of input, must end the job. */
+		free(child_read_rest(&tracer));
+	} else
 		assert_int_equal(target_send_line(&tracer), 0);
 	rc = tracer_finish(&tracer, false, report);
 	return rc;
