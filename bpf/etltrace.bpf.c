@@ -312,12 +312,15 @@ static __always_inline __u32 take_slot(void)
 
 static __always_inline void give_slot(__u32 slot)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, w = slot / 64;
 	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
 
+	/* The barrier keeps the mask, which the compiler drops knowing the
+	 * range, and 6.1's verifier needs (as in slot()). */
+	barrier_var(w);
+	w &= ETL_MAX_PROCS / 64 - 1;
 	if (u && slot >= ETL_LOADER_SLOTS && slot < ETL_MAX_PROCS)
-		__sync_fetch_and_and(&u->w[(slot / 64) & (ETL_MAX_PROCS / 64 - 1)],
-				     ~(1ull << (slot % 64)));
+		__sync_fetch_and_and(&u->w[w], ~(1ull << (slot % 64)));
 }
 
 /* Adds process tgid to the traced set. Returns 0, or -1 if it is full
