@@ -312,13 +312,11 @@ static __always_inline __u32 take_slot(void)
 
 static __always_inline void give_slot(__u32 slot)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, w = slot / 64;
 	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
 
-	__u32 w = slot / 64;
-
-	/* The mask is redundant after the test, and clang drops it; 6.1's
-	 * verifier does not carry the test's bound over to w: kept. */
+	/* The barrier keeps the mask, which the compiler drops knowing the
+	 * range, and 6.1's verifier needs (as in slot()). */
 	barrier_var(w);
 	w &= ETL_MAX_PROCS / 64 - 1;
 	if (u && slot >= ETL_LOADER_SLOTS && slot < ETL_MAX_PROCS)
@@ -563,7 +561,8 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	} else {
 		read_name(f, name);
 	}
-	f->path_id = path_of(f, d > 0 ? s->f[slot(d - 1)].path_id : 0);
+	f->parent_id = d > 0 ? s->f[slot(d - 1)].path_id : 0;
+	f->path_id = path_of(f, f->parent_id);
 	f->rss_start = rss_bytes(t->mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
@@ -721,9 +720,10 @@ __noinline __u64 peak_above(struct etl_thread_stack *s, __u32 i, __u32 depth)
 }
 
 /* Peak RSS of frame i, ending now with the thread's high-water mark at
- * *hw, and hands the enclosing frame its share. */
+ * *hw, and hands the enclosing frame its share. keep: the frames above i
+ * stay open (*hw remains the innermost one's mark). */
 static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u32 depth,
-					__u64 *hw)
+					__u64 *hw, bool keep)
 {
 	__u64 peak = s->f[slot(i)].peak_before;
 
@@ -731,9 +731,27 @@ static __always_inline __u64 close_peak(struct etl_thread_stack *s, __u32 i, __u
 		peak = max64(peak, *hw);
 	if (i + 1 < depth)
 		peak = max64(peak, peak_above(s, i, depth));
-	if (hw && i > 0)
+	if (hw && i > 0 && !keep)
 		*hw = max64(peak, s->f[slot(i - 1)].peak_before);
 	return peak;
+}
+
+/* Removes frame i (already reported) from a stack of depth frames, moving
+ * the frames above it down one; the enclosing frame keeps what i saw
+ * before its inner operations started (theirs stay in their frames). */
+__noinline int drop_frame(struct etl_thread_stack *s, __u32 i, __u32 depth)
+{
+	if (!s || i >= ETL_STACK_MAX)
+		return 0;
+	if (i > 0)
+		s->f[slot(i - 1)].peak_before =
+			max64(s->f[slot(i - 1)].peak_before, s->f[slot(i)].peak_before);
+	for (__u32 k = 0; k < ETL_STACK_MAX; k++) {
+		if (i + k + 1 >= depth)
+			break;
+		s->f[slot(i + k)] = s->f[slot(i + k + 1)];
+	}
+	return 0;
 }
 
 /* Index of the innermost open frame below top (inclusive) opened by
@@ -754,8 +772,10 @@ __noinline int match_pair(struct etl_thread_stack *s, __u32 top, __u32 pair)
 }
 
 /* op_end of `name` at time now, with an optional record count. pair: the
- * --probe pair of the site (it closes that pair's innermost operation),
- * 0 for etl's. */
+ * --probe pair of the site (it closes that pair's innermost operation and
+ * abandons nothing: the frames above it, other pairs' or etl's, stay
+ * open), 0 for etl's (it closes the innermost matching operation and
+ * abandons those above it). */
 static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *name,
 				  bool has_records, long records, __u32 pair)
 {
@@ -763,6 +783,7 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
 	__u64 *hw = NULL;
+	bool keep = false;
 	__u32 d, i;
 
 	if (!s) {
@@ -795,7 +816,7 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 			count(ETL_CNT_NAME_MISMATCH);
 			return 0;
 		}
-		count_n(ETL_CNT_ABANDONED, d - 1 - i);
+		keep = i + 1 < d;
 	} else if (s->f[i].name_addr != (__u64)name || s->f[i].pair) {
 		i = (__u32)match_slow(s, i, (__u64)name);
 		if (i >= ETL_STACK_MAX) {
@@ -812,10 +833,15 @@ static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *na
 		else
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
-	e.peak = close_peak(s, i, d, hw);
-	e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
+	e.peak = close_peak(s, i, d, hw, keep);
+	e.parent_id = s->f[i].parent_id;
 	emit(t, &s->f[i], i, ETL_REC_OP, &e);
-	s->depth = i;
+	if (keep) {
+		drop_frame(s, i, d);
+		s->depth = d - 1;
+	} else {
+		s->depth = i;
+	}
 	return 0;
 }
 
@@ -834,7 +860,7 @@ static __always_inline void flush_open(struct task_struct *t, struct etl_thread_
 		if (i >= depth)
 			break;
 		e.peak = s->f[i].peak_before;
-		e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
+		e.parent_id = s->f[i].parent_id;
 		emit(t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 	}
 }
@@ -973,7 +999,7 @@ int open_frames(struct bpf_iter__task *ctx)
 		if (i >= depth)
 			break;
 		e.peak = s->f[i].peak_before;
-		e.parent_id = i > 0 ? s->f[slot(i - 1)].path_id : 0;
+		e.parent_id = s->f[i].parent_id;
 		fill(&buf->rec, t, &s->f[i], i, ETL_REC_UNFINISHED, &e);
 		bpf_seq_write(ctx->meta->seq, &buf->rec, sizeof(buf->rec));
 	}

@@ -197,9 +197,14 @@ struct etl_frame {
 	__u64 maj_flt;
 	__u64 rchar;
 	__u64 wchar;
+	/* path_id of the frame that was below it at its start: frames move
+	 * down when a --probe pair's operation under them ends first. */
+	__u64 parent_id;
 	__u32 name_len;
 	__u32 flags; /* ETL_REC_F_NAME_UNREAD / _TRUNC / _BY_ADDR / _LABEL */
-	__u32 pair;  /* the --probe pair that opened it, 0 for etl */
+	__u32 pair;  /* the --probe pair that opened it, 0 for etl; a pair's
+		      * end closes its frame and abandons none above it
+		      * (other pairs' or etl's): those move down */
 	__u32 pad;
 	char name[ETL_NAME_MAX];
 };

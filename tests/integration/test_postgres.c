@@ -114,7 +114,11 @@ static int start_cluster(void **state)
 			return -1;
 		}
 	}
-	snprintf(opts, sizeof(opts), "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off",
+	/* No background workers that run transactions of their own: the
+	 * trace follows every child of the postmaster. */
+	snprintf(opts, sizeof(opts),
+		 "-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off "
+		 "-c max_logical_replication_workers=0",
 		 pg.port, pg.dir);
 	{
 		char *start[] = { PG_BIN "/pg_ctl", "-D", data, "-o", opts, "-l", log, "-w", "start",
@@ -186,7 +190,8 @@ static void test_queries_are_counted_exactly_and_pg_sleep_is_50ms(void **state)
 	snprintf(pid, sizeof(pid), "%d", (int)pg.postmaster);
 	assert_int_equal(tracer_start(args, &tracer, &early), 0);
 	psql("SELECT 1;\nSELECT 1;\nSELECT pg_sleep(0.05);\n"
-	     "CREATE TABLE etl_t (x int);\nINSERT INTO etl_t VALUES (1), (2), (3);\n"
+	     "CREATE TABLE etl_t (x int);\n"
+	     "BEGIN;\nINSERT INTO etl_t VALUES (1), (2), (3);\nSELECT pg_sleep(0.02);\nCOMMIT;\n"
 	     "SELECT count(*) FROM etl_t;\nDROP TABLE etl_t;\n");
 	psql("SELECT 1;\n");
 	assert_int_equal(tracer_finish(&tracer, true, &r), 0);
@@ -201,9 +206,20 @@ static void test_queries_are_counted_exactly_and_pg_sleep_is_50ms(void **state)
 	assert_int_equal(jint(report_op(r, "INSERT INTO etl_t VALUES (1), (2), (3);"), "count"), 1);
 	assert_int_equal(jint(report_op(r, "SELECT count(*) FROM etl_t;"), "count"), 1);
 	assert_int_equal(jint(report_op(r, "DROP TABLE etl_t;"), "count"), 1);
-	/* Each statement is a transaction of its own (autocommit), and the
-	 * connections start a few more. */
-	assert_true(jint(report_op(r, "transaction"), "count") >= 8);
+	assert_int_equal(jint(report_op(r, "BEGIN;"), "count"), 1);
+	assert_int_equal(jint(report_op(r, "SELECT pg_sleep(0.02);"), "count"), 1);
+	assert_int_equal(jint(report_op(r, "COMMIT;"), "count"), 1);
+	/* Each statement outside BEGIN ... COMMIT is a transaction of its own
+	 * (autocommit: 7), the block one (transaction__start fires inside
+	 * BEGIN's query, its commit inside COMMIT's), and each backend runs
+	 * one as it starts (2); the cluster runs no autovacuum or logical
+	 * replication workers that would add theirs. */
+	op = report_op(r, "transaction");
+	assert_int_equal(jint(op, "count"), 10);
+	assert_int_equal(jint(op, "unfinished"), 0);
+	assert_true(jnum(op, "max_time") >= 20 * MS);
+	assert_int_equal(counter(r, "abandoned"), 0);
+	assert_accounting(r);
 	assert_int_equal(counter(r, "name_mismatch"), 0);
 	assert_int_equal(counter(r, "unmatched_end"), 0);
 	assert_int_equal(counter(r, "names_unresolved"), 0);

@@ -171,6 +171,62 @@ static void test_name_on_a_page_never_touched_is_resolved_by_the_loader(void **s
 	json_object_put(r);
 }
 
+/* The path of the parent of the report's tree node at `path`: "" for a
+ * root, "(none)" if no node has that path. */
+static const char *tree_parent(struct json_object *r, const char *path)
+{
+	struct json_object *tree = json_object_object_get(r, "tree");
+	size_t n = json_object_array_length(tree);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *node = json_object_array_get_idx(tree, i);
+		long long parent = jint(node, "parent");
+
+		if (strcmp(json_object_get_string(json_object_object_get(node, "path")), path))
+			continue;
+		if (parent < 0)
+			return "";
+		return json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(tree, (size_t)parent), "path"));
+	}
+	return "(none)";
+}
+
+static void test_overlapping_probe_pairs_close_without_abandoning_each_other(void **state)
+{
+	/* Each round: BEGIN opens the transaction and ends inside it, COMMIT
+	 * opens inside it and ends after it (as PostgreSQL's queries and
+	 * transactions do), with a query, an etl operation and a query nested
+	 * in them in between. */
+	char *args[] = {
+		"--probe", "rawapp:query__start:query__done:arg1",
+		"--probe", "rawapp:txn__start:txn__commit,txn__abort:transaction",
+		"--", (char *)build_path("tests/progs/raw_sdt"), "pairs", "6", NULL,
+	};
+	static const char *const ops[] = { "BEGIN", "INSERT", "row", "inner", "COMMIT" };
+	struct json_object *r, *op;
+
+	(void)state;
+	assert_int_equal(run_etltrace(args, &r, NULL), 0);
+	op = report_op(r, "transaction");
+	assert_non_null(op);
+	assert_int_equal(jint(op, "count"), 6);
+	assert_int_equal(jint(op, "unfinished"), 0);
+	assert_true(jnum(op, "min_time") >= 2 * MS);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		assert_non_null(report_op(r, ops[i]));
+		assert_int_equal(jint(report_op(r, ops[i]), "count"), 6);
+	}
+	assert_int_equal(counter(r, "starts"), 36);
+	assert_clean(r);
+	assert_accounting(r);
+	/* Frames keep their parents when one under them ends first. */
+	assert_string_equal(tree_parent(r, "BEGIN;transaction;COMMIT"), "BEGIN;transaction");
+	assert_string_equal(tree_parent(r, "BEGIN;transaction;INSERT;row;inner"),
+			    "BEGIN;transaction;INSERT;row");
+	json_object_put(r);
+}
+
 static void test_operation_open_at_the_end_is_reported_unfinished(void **state)
 {
 	/* "open" starts open_op and waits on stdin; -d 1 ends the trace while
@@ -451,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_threads_are_counted_exactly_with_zero_drops),
 		cmocka_unit_test(test_attaching_mid_run_reports_only_what_ran_after_readiness),
 		cmocka_unit_test(test_name_on_a_page_never_touched_is_resolved_by_the_loader),
+		cmocka_unit_test(test_overlapping_probe_pairs_close_without_abandoning_each_other),
 		cmocka_unit_test(test_operation_open_at_the_end_is_reported_unfinished),
 		cmocka_unit_test(test_stack_deeper_than_32_is_counted_and_never_corrupts),
 		cmocka_unit_test(test_command_exit_status_is_passed_through),
