@@ -156,8 +156,8 @@ static void print_sample(const struct soak *s, const struct sample *m, const str
 	double cpu = m->t > prev->t ? (double)(m->cpu_ns - prev->cpu_ns) / 1e9 / (m->t - prev->t)
 				    : 0.0;
 
-	printf("  %5d s  etltrace %8ld KiB RSS  %4d fds  %5.1f%% CPU;  %6ld processes, %11ld operations run\n", m->t,
-	       m->rss_kb, m->fds, 100.0 * cpu, s->processes, s->ran);
+	printf("  %5d s  etltrace %8ld KiB RSS  %4d fds  %5.1f%% CPU;  %6ld processes, "
+	       "%11ld operations run\n", m->t, m->rss_kb, m->fds, 100.0 * cpu, s->processes, s->ran);
 	fflush(stdout);
 }
 
