@@ -10,6 +10,10 @@
 #                   libetlprobe: make bench-lib, Python: make bench-python,
 #                   PostgreSQL: make bench-postgres)
 #   make bench-attach  what attaching costs per probe site (BENCH_KERNEL=6.1: in qemu)
+#   make soak       etltrace -b for SOAK_SECONDS (default 600) under SOAK_RATE
+#                   operations/s (default 100000), a new thread every 10 ms and
+#                   a new process every second: its RSS and fds over time, and
+#                   records lost (root; not part of make test)
 #   make install    install under $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall
 #   make test-kernels  the integration suites on every kernel of KERNELS (others under qemu)
 #   make vmlinux    regenerate vmlinux/vmlinux.h from the running kernel's BTF
@@ -57,7 +61,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit browser integration bench bench-attach bench-lib bench-python bench-postgres vmlinux clean \
+.PHONY: all deps demo test unit browser integration bench bench-attach soak bench-lib bench-python bench-postgres vmlinux clean \
         install uninstall python-test install-test man-test contrib-test test-kernels flamegraph pictures FORCE
 
 # Install directories (make install); DESTDIR is prepended to each.
@@ -453,6 +457,21 @@ bench-attach: $(OUT)/.deps-bench $(if $(filter-out host,$(BENCH_KERNEL)),$(OUT)/
 		$(BENCH_OUT)/attach $(BENCH_OUT)/sites
 	$(Q)$(if $(filter-out host,$(BENCH_KERNEL)),tests/kernels/run-in-kernel --kernel $(BENCH_KERNEL) --) \
 		sh -c '$(ATTACH_RUNS)'
+
+# The soak (bench/soak.c): etltrace -b on tests/progs/workers, a new process
+# of it every second, each running `workers churn 1 SOAK_RATE`.
+SOAK_SECONDS ?= 600
+SOAK_RATE    ?= 100000
+
+$(BENCH_OUT)/soak: bench/soak.c bench/proc.c bench/proc.h $(OUT)/.deps-bench
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(BENCH_FLAGS) -Ibench $(filter %.c,$^) -ljson-c -o $@
+
+soak: $(OUT)/.deps-bench
+	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(OUT)/tests/progs/workers $(BENCH_OUT)/soak
+	$(Q)$(BENCH_OUT)/soak --seconds $(SOAK_SECONDS) --rate $(SOAK_RATE) \
+		$(OUT)/etltrace $(OUT)/tests/progs/workers
 
 # One run, printing the machine, the tables and PASS/MISS per target
 # (BENCH_ARGS=--quick for a short smoke run).

@@ -115,29 +115,45 @@ static int free_port(void)
 	return port;
 }
 
-/*
- * GET path from 127.0.0.1:port (HTTP/1.0, so the answer is never chunked
- * and ends with the connection). Returns the status code and the body
- * (malloc'd) in *body, or -1 if nothing listens or the answer is no HTTP.
- */
-static int http_get(int port, const char *path, char **body)
+/* A TCP connection to 127.0.0.1:port, its receive buffer set to rcvbuf
+ * bytes first unless 0 (so that a client that never reads stops the
+ * server's writes early); -1 on failure. */
+static int connect_to(int port, int rcvbuf)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if ((rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Sends req (a whole HTTP/1.0 request) to 127.0.0.1:port and reads the
+ * answer until the server closes the connection. Returns the status code
+ * and the body (malloc'd) in *body, or -1 if nothing listens or the answer
+ * is no HTTP.
+ */
+static int http_raw(int port, const char *req, char **body)
+{
 	struct timeval tv = { 5, 0 };
-	char *buf = NULL, req[4096], *sep;
-	size_t len = 0;
+	char *buf = NULL, *sep;
+	size_t len = 0, n = strlen(req);
 	FILE *mem = NULL;
-	int fd, status = -1, n;
+	int fd, status = -1;
 
 	*body = NULL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = connect_to(port, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) || n >= (int)sizeof(req) ||
-	    write(fd, req, (size_t)n) != n)
+	if (write(fd, req, n) != (ssize_t)n)
 		goto cleanup;
 	mem = open_memstream(&buf, &len);
 	if (!mem)
@@ -165,6 +181,19 @@ cleanup:
 	free(buf);
 	close(fd);
 	return status;
+}
+
+/* GET path from 127.0.0.1:port (HTTP/1.0, so the answer is never chunked
+ * and ends with the connection); see http_raw. */
+static int http_get(int port, const char *path, char **body)
+{
+	char req[4096];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
+
+	*body = NULL;
+	if (n >= (int)sizeof(req))
+		return -1;
+	return http_raw(port, req, body);
 }
 
 /* s percent-encoded for a query string, into out (cap bytes). */
@@ -834,6 +863,201 @@ static void test_names_alike_in_utf8_are_two_series(void **state)
 	json_object_put(r);
 }
 
+/* --- clients that hang ------------------------------------------------- */
+
+/* What the traced program runs in test_hung_clients_never_stall_tracing
+ * (workers churn): CHURN_SECONDS of CHURN_RATE "churn_op" per second from
+ * a new thread every 10 ms, CHURN_SECONDS * CHURN_RATE in all. */
+#define CHURN_SECONDS 4
+#define CHURN_RATE 20000
+
+/* The value of the first sample of page whose line starts with name and
+ * holds label (e.g. operation="churn_op"); -1 if there is none. */
+static long long sample_of(const char *page, const char *name, const char *label)
+{
+	for (const char *l = page; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *end = strchr(l, '\n'), *v;
+
+		if (strncmp(l, name, strlen(name)) || !(v = strstr(l, label)) || (end && v > end))
+			continue;
+		v = strstr(v, "} ");
+		return v && (!end || v < end) ? strtoll(v + 2, NULL, 10) : -1;
+	}
+	return -1;
+}
+
+/* Bytes the server's end of a loopback connection (server port, client
+ * port) holds that the client has not taken (tx_queue in /proc/net/tcp);
+ * -1 if no such connection. */
+static long server_unsent(int port, int client_port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[512];
+	long q = -1;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned int lport, rport;
+		unsigned long tx;
+
+		if (sscanf(line, " %*d: %*x:%x %*x:%x %*x %lx:", &lport, &rport, &tx) == 3 &&
+		    (int)lport == port && (int)rport == client_port)
+			q = (long)tx;
+	}
+	if (f)
+		fclose(f);
+	return q;
+}
+
+/* The local port of a connected socket. */
+static int local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	return getsockname(fd, (struct sockaddr *)&a, &len) ? -1 : ntohs(a.sin_port);
+}
+
+/*
+ * The endpoint is served from etltrace's own event loop, the one that reads
+ * the ring buffer: a client must never hold it. While a traced program runs
+ * CHURN_SECONDS * CHURN_RATE operations, two clients hang for the whole
+ * trace (about 5 s: the issue's "hangs for 30 s" would be cut at 10 s, when
+ * etltrace drops a connection without traffic, and the test would then
+ * no longer see them held):
+ *   - one sent "GET /metr" and nothing more (headers never end);
+ *   - one, with a tiny receive buffer, pipelined thousands of requests for
+ *     /report and never reads: the server's writes to it stay blocked, which
+ *     /proc/net/tcp shows (bytes the server's end holds unsent).
+ * Meanwhile a normal client asks for /metrics every 100 ms: each answer must
+ * come within 1 s, and its counts must grow while the program runs (records
+ * are read during the hang, not after it). A loop blocked on either client
+ * fails both. At the end the counts are exact, no record was lost, and the
+ * endpoint answered only its own paths.
+ */
+static void test_hung_clients_never_stall_tracing(void **state)
+{
+	char addr[32], secs[8], rate[16], *args[] = { "--metrics", addr, "--",
+					   (char *)build_path("tests/progs/workers"), "-w", "churn",
+					   secs, rate, NULL };
+	static const char pipelined[] = "GET /report HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	/* Requests the endpoint must refuse, and how. */
+	static const struct {
+		const char *req;
+		int status;
+	} refused[] = {
+		{ "GET /etc/passwd HTTP/1.0\r\n\r\n", 404 },
+		{ "GET /../report HTTP/1.0\r\n\r\n", 404 },
+		{ "GET /../../../../etc/passwd HTTP/1.0\r\n\r\n", 404 },
+		{ "GET /%2e%2e/report HTTP/1.0\r\n\r\n", 404 },
+		{ "GET /report/ HTTP/1.0\r\n\r\n", 404 },
+		{ "GET /metrics.txt HTTP/1.0\r\n\r\n", 404 },
+		{ "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", 405 },
+		{ "POST /report HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello", 405 },
+		{ "PUT /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", 405 },
+		{ "DELETE /report HTTP/1.0\r\n\r\n", 405 },
+	};
+	const long long total = (long long)CHURN_SECONDS * CHURN_RATE;
+	const long long bound_ms = (long long)timing_bound(1000, 10000);
+	long long t0, worst = 0, seen = 0, midway = 0, last = 0;
+	int partial, jam, polls = 0, code;
+	long sent = 0, unsent;
+	char *body = NULL, peek;
+	struct json_object *r;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", prom.metrics_port);
+	snprintf(secs, sizeof(secs), "%d", CHURN_SECONDS);
+	snprintf(rate, sizeof(rate), "%d", CHURN_RATE);
+	assert_int_equal(start_tracer(args), 0);
+
+	partial = connect_to(prom.metrics_port, 0);
+	assert_true(partial >= 0);
+	assert_int_equal(write(partial, "GET /metr", 9), 9);
+	jam = connect_to(prom.metrics_port, 4096);
+	assert_true(jam >= 0);
+	assert_int_equal(fcntl(jam, F_SETFL, O_NONBLOCK), 0);
+	/* Until the server stops reading (its answers are stuck) or 20000. */
+	while (sent < 20000) {
+		ssize_t w = write(jam, pipelined, sizeof(pipelined) - 1);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
+		assert_int_equal(w, sizeof(pipelined) - 1);
+		sent++;
+	}
+	assert_true(sent > 0);
+
+	/* The program runs; a normal client reads /metrics throughout. */
+	assert_int_equal(target_send_line(&tracer), 0);
+	t0 = now_ms();
+	while (seen < total && now_ms() < t0 + (CHURN_SECONDS + 5) * 1000LL) {
+		long long t = now_ms(), took;
+
+		code = http_get(prom.metrics_port, "/metrics", &body);
+		took = now_ms() - t;
+		if (code != 200)
+			fail_msg("/metrics during the hang: status %d after %lld ms", code, took);
+		if (took > bound_ms)
+			fail_msg("/metrics took %lld ms during the hang (at most %lld): the loop waited "
+				 "on a client", took, bound_ms);
+		worst = took > worst ? took : worst;
+		seen = sample_of(body, "etltrace_operations_total{", "operation=\"churn_op\"");
+		free(body);
+		if (seen > last && seen < total)
+			midway++;
+		last = seen > last ? seen : last;
+		polls++;
+		sleep_ms(100);
+	}
+	if (seen != total)
+		fail_msg("/metrics counted %lld churn_op, %lld expected", seen, total);
+	/* About 40 polls while it ran: the count grew at most of them. */
+	if (midway < CHURN_SECONDS * 2)
+		fail_msg("the count grew at only %lld of %d polls while the program ran", midway,
+			 polls);
+
+	/* Only its paths, even while it hangs. */
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		code = http_raw(prom.metrics_port, refused[i].req, &body);
+		if (code != refused[i].status)
+			fail_msg("%.*s: status %d, %d expected", (int)strcspn(refused[i].req, "\r"),
+				 refused[i].req, code, refused[i].status);
+		assert_null(strstr(body ? body : "", "root:"));
+		assert_null(strstr(body ? body : "", "\"operations\""));
+		free(body);
+	}
+	/* Query strings are ignored: the page itself. */
+	assert_int_equal(http_get(prom.metrics_port, "/metrics?x", &body), 200);
+	assert_non_null(strstr(body, "etltrace_operations_total{"));
+	free(body);
+
+	/* Both clients were still held when the trace ended: the first got
+	 * nothing and its connection is open, the server still holds unsent
+	 * answers for the second. */
+	errno = 0;
+	assert_int_equal(recv(partial, &peek, 1, MSG_PEEK | MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	unsent = server_unsent(prom.metrics_port, local_port(jam));
+	if (unsent <= 0)
+		fail_msg("the server's end of the unread connection holds %ld bytes: it is not "
+			 "jammed", unsent);
+	fprintf(stderr, "  %d /metrics during the hang, slowest %lld ms; %ld requests pipelined, "
+			"%ld bytes of answers held unread\n", polls, worst, sent, unsent);
+
+	assert_int_equal(finish_tracer(&r), 0);
+	assert_non_null(r);
+	assert_int_equal(jint(report_op(r, "churn_op"), "count"), total);
+	assert_int_equal(jint(report_op(r, "churn_op"), "unfinished"), 0);
+	assert_int_equal(counter(r, "starts"), total);
+	assert_int_equal(counter(r, "ringbuf_full"), 0);
+	assert_accounting(r);
+	json_object_put(r);
+	close(partial);
+	close(jam);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,6 +1068,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_names_are_scraped_as_the_report_names_them,
 						harness_arm, end_test),
 		cmocka_unit_test_setup_teardown(test_names_alike_in_utf8_are_two_series,
+						harness_arm, end_test),
+		cmocka_unit_test_setup_teardown(test_hung_clients_never_stall_tracing,
 						harness_arm, end_test),
 	};
 

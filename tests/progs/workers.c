@@ -178,19 +178,22 @@ static void *churn_thread(void *arg)
 }
 
 /* A thread every 10 ms, each running its share of ops_per_second (about
- * five run at once); prints the operations run when done. */
+ * five run at once); prints the operations run once every thread has
+ * ended (joined, so the count is what ran, however late a thread is). */
 static int do_churn(double seconds, long ops_per_second)
 {
 	long threads = (long)(seconds * 100), ran = 0;
+	pthread_t *th = calloc((size_t)(threads > 0 ? threads : 1), sizeof(*th));
 	struct timespec t0, now;
 
+	if (!th)
+		return 1;
 	churn_per_thread = ops_per_second / 100;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < threads; i++) {
-		pthread_t th;
 		long due;
 
-		if (pthread_create(&th, NULL, churn_thread, NULL) || pthread_detach(th))
+		if (pthread_create(&th[i], NULL, churn_thread, NULL))
 			return 1;
 		ran += churn_per_thread;
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -199,7 +202,10 @@ static int do_churn(double seconds, long ops_per_second)
 		if (due > 0)
 			sleep_ns(due);
 	}
-	sleep_ns(200000000L); /* the last threads end */
+	for (long i = 0; i < threads; i++)
+		if (pthread_join(th[i], NULL))
+			return 1;
+	free(th);
 	printf("workers: ran %ld\n", ran);
 	fflush(stdout);
 	return 0;
