@@ -394,7 +394,8 @@ static void finish_node(struct path_tree *t, struct path_node *n, size_t *at)
 	uint64_t children = 0, cpu = 0;
 	int64_t mem = 0;
 
-	qsort(n->children, n->nchildren, sizeof(*n->children), cmp_incl_desc);
+	if (n->nchildren > 1) /* a leaf has no array, which qsort may not be given */
+		qsort(n->children, n->nchildren, sizeof(*n->children), cmp_incl_desc);
 	for (size_t i = 0; i < n->nchildren; i++) {
 		children += n->children[i]->incl_ns;
 		cpu += n->children[i]->cpu_ns;
@@ -442,7 +443,8 @@ int paths_tree(const struct paths *pt, struct path_tree *t)
 		path_tree_free(t);
 		return err;
 	}
-	qsort(t->roots, t->nroots, sizeof(*t->roots), cmp_incl_desc);
+	if (t->nroots > 1)
+		qsort(t->roots, t->nroots, sizeof(*t->roots), cmp_incl_desc);
 	for (size_t i = 0; i < t->nroots; i++)
 		finish_node(t, t->roots[i], &at);
 	memcpy(t->byname, t->all, t->n * sizeof(*t->all));
