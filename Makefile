@@ -578,7 +578,7 @@ SAN_LOGS   := $(abspath $(SAN_OUT))/logs
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:log_path=$(SAN_LOGS)/asan \
               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86:log_path=$(SAN_LOGS)/ubsan \
               LSAN_OPTIONS=suppressions=$(SAN_SUPP):print_suppressions=0 \
-              ETLTRACE_BUILD=$(SAN_OUT)
+              ETLTRACE_BUILD=$(SAN_OUT) ETLTRACE_SANITIZED=1
 SAN_MAKE   := $(MAKE) --no-print-directory OUT=$(SAN_OUT) SANITIZE=1 CFLAGS="-O1 -g $(SAN_FLAGS)"
 
 # test_memory_bound replaces malloc to count every byte and checks RSS: ASan's
