@@ -478,6 +478,21 @@ long long ops_sum(struct json_object *report, const char *key)
 	return sum;
 }
 
+void assert_clean(struct json_object *r)
+{
+	static const char *const zero[] = {
+		"ringbuf_full", "process_events_lost", "processes_not_followed", "unmatched_end",
+		"name_mismatch", "abandoned", "stack_overflow", "no_thread_storage",
+		"names_unresolved", "records_malformed",
+	};
+
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (counter(r, zero[i]))
+			fail_msg("%s: %lld, expected 0", zero[i], counter(r, zero[i]));
+	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
+	assert_int_equal(counter(r, "records"), counter(r, "ends"));
+}
+
 void assert_accounting(struct json_object *r)
 {
 	long long starts = counter(r, "starts"), ends = counter(r, "ends");

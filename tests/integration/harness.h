@@ -107,6 +107,13 @@ long long counter(struct json_object *report, const char *key);
 /* Sum of key over every operation of the report. */
 long long ops_sum(struct json_object *report, const char *key);
 
+/* Fails the test unless nothing was lost or left unmatched: every loss
+ * counter of report r is 0 (ringbuf_full, process_events_lost,
+ * processes_not_followed, unmatched_end, name_mismatch, abandoned,
+ * stack_overflow, no_thread_storage, names_unresolved, records_malformed)
+ * and starts, ends and records are equal. */
+void assert_clean(struct json_object *r);
+
 /*
  * Fails the test unless the report's counters account for every probe
  * (see bpf/etltrace.bpf.c: each start pushes a frame or is counted as

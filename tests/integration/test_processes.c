@@ -68,19 +68,6 @@ static long long op_count(struct json_object *r, const char *name)
 	return op ? jint(op, "count") : 0;
 }
 
-static void assert_clean(struct json_object *r)
-{
-	assert_int_equal(counter(r, "ringbuf_full"), 0);
-	assert_int_equal(counter(r, "process_events_lost"), 0);
-	assert_int_equal(counter(r, "processes_not_followed"), 0);
-	assert_int_equal(counter(r, "unmatched_end"), 0);
-	assert_int_equal(counter(r, "name_mismatch"), 0);
-	assert_int_equal(counter(r, "names_unresolved"), 0);
-	assert_int_equal(counter(r, "records_malformed"), 0);
-	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
-	assert_int_equal(counter(r, "records"), counter(r, "ends"));
-}
-
 /* report["processes"], an array (fails if absent). */
 static struct json_object *sections(struct json_object *r)
 {

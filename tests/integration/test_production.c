@@ -83,18 +83,6 @@ static long long op_count(struct json_object *r, const char *name)
 	return op ? jint(op, "count") : 0;
 }
 
-/* Nothing lost, nothing unmatched. */
-static void assert_clean(struct json_object *r)
-{
-	assert_int_equal(counter(r, "ringbuf_full"), 0);
-	assert_int_equal(counter(r, "process_events_lost"), 0);
-	assert_int_equal(counter(r, "unmatched_end"), 0);
-	assert_int_equal(counter(r, "name_mismatch"), 0);
-	assert_int_equal(counter(r, "records_malformed"), 0);
-	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
-	assert_int_equal(counter(r, "records"), counter(r, "ends"));
-}
-
 /* Reads every line of fd until its end into a malloc'd array (*n lines). */
 static char **read_all_lines(int fd, size_t *n)
 {

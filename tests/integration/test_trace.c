@@ -26,20 +26,6 @@ static char *marked(void)
 	return (char *)build_path("tests/progs/marked");
 }
 
-/* No record lost, no end unmatched, nothing odd: the counters of a clean run. */
-static void assert_clean(struct json_object *r)
-{
-	assert_int_equal(counter(r, "ringbuf_full"), 0);
-	assert_int_equal(counter(r, "unmatched_end"), 0);
-	assert_int_equal(counter(r, "name_mismatch"), 0);
-	assert_int_equal(counter(r, "abandoned"), 0);
-	assert_int_equal(counter(r, "stack_overflow"), 0);
-	assert_int_equal(counter(r, "no_thread_storage"), 0);
-	assert_int_equal(counter(r, "names_unresolved"), 0);
-	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
-	assert_int_equal(counter(r, "records"), counter(r, "ends"));
-}
-
 static void test_sleep_50ms_is_reported_as_0_050s_within_5ms(void **state)
 {
 	char *args[] = { "--", marked(), "sleep", "50", "10", NULL };

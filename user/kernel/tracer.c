@@ -455,18 +455,6 @@ void tracer_entry_stop_clear(struct tracer *tr, pid_t pid)
 	}
 }
 
-void tracer_entry_stops_prune(struct tracer *tr, bool (*gone)(void *ctx, pid_t pid), void *ctx)
-{
-	for (size_t i = 0; i < tr->nstops;) {
-		if (!gone(ctx, tr->stops[i].pid)) {
-			i++;
-			continue;
-		}
-		links_free(&tr->stops[i].l);
-		tr->stops[i] = tr->stops[--tr->nstops];
-	}
-}
-
 int tracer_poll_fd(const struct tracer *tr)
 {
 	return ring_buffer__epoll_fd(tr->rb);

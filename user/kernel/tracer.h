@@ -73,11 +73,6 @@ int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_si
 int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset);
 void tracer_entry_stop_clear(struct tracer *tr, pid_t pid);
 
-/* Removes the entry stops of the processes gone(ctx, pid) says are gone
- * (dead before reaching their entry point, their exit perhaps read before
- * the exec that set the stop). */
-void tracer_entry_stops_prune(struct tracer *tr, bool (*gone)(void *ctx, pid_t pid), void *ctx);
-
 /* File descriptor that becomes readable when BPF forces a wakeup (a ring
  * is filling up, or a process event): poll it alongside a short timer. */
 int tracer_poll_fd(const struct tracer *tr);

@@ -82,15 +82,6 @@ static void exited_early(struct follower *f, struct process *p)
 	}
 }
 
-/* Whether process pid, for which an entry stop may be set, is gone. */
-static bool stop_gone(void *ctx, pid_t pid)
-{
-	struct follower *f = ctx;
-	const struct process *p = procs_latest(f->procs, pid);
-
-	return (p && p->exited) || (kill(pid, 0) < 0 && errno == ESRCH);
-}
-
 void follow_settle(struct follower *f)
 {
 	size_t kept = 0;
@@ -99,8 +90,6 @@ void follow_settle(struct follower *f)
 		if (++f->early[i].age < 2)
 			f->early[kept++] = f->early[i];
 	f->nearly = kept;
-	if (f->tr)
-		tracer_entry_stops_prune(f->tr, stop_gone, f);
 }
 
 void follow_free(struct follower *f)

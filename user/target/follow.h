@@ -49,8 +49,7 @@ int follow_exec(struct follower *f, struct process *p);
 void follow_entry(struct follower *f, struct process *p);
 
 /* After each drain of the rings: forgets the exits kept for processes
- * whose fork was not read within two drains, and the entry stops of
- * processes that died before reaching them. */
+ * whose fork was not read within two drains. */
 void follow_settle(struct follower *f);
 
 /* Frees what f holds. */
