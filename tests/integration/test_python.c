@@ -64,18 +64,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static void assert_clean(struct json_object *r)
-{
-	assert_int_equal(counter(r, "ringbuf_full"), 0);
-	assert_int_equal(counter(r, "unmatched_end"), 0);
-	assert_int_equal(counter(r, "name_mismatch"), 0);
-	assert_int_equal(counter(r, "abandoned"), 0);
-	assert_int_equal(counter(r, "stack_overflow"), 0);
-	assert_int_equal(counter(r, "names_unresolved"), 0);
-	assert_int_equal(counter(r, "starts"), counter(r, "ends"));
-	assert_int_equal(counter(r, "records"), counter(r, "ends"));
-}
-
 /* report["operations"][name][key] as an integer; fails naming the
  * operation if it is missing. */
 static long long op_int(struct json_object *r, const char *name, const char *key)
