@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attach: no etl sites in %s\n", path);
 		goto cleanup;
 	}
-	multi = uprobe_multi_supported();
+	multi = uprobe_multi_supported(NULL);
 	skel = floor__open();
 	if (!skel)
 		goto cleanup;

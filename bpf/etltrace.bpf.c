@@ -256,58 +256,43 @@ static __always_inline void proc_event(__u32 what, struct task_struct *p, __u32 
 	submit(ring, e, sizeof(*e), true);
 }
 
-/* The index of the only bit set in b. */
+/* The index of the only bit set in b: the bits below it counted, without
+ * branches (each branch would double the paths the verifier walks). */
 static __always_inline __u32 bit_index(__u64 b)
 {
-	__u32 r = 0;
+	__u64 v = b - 1;
 
-	if (b >> 32) {
-		r += 32;
-		b >>= 32;
-	}
-	if (b >> 16) {
-		r += 16;
-		b >>= 16;
-	}
-	if (b >> 8) {
-		r += 8;
-		b >>= 8;
-	}
-	if (b >> 4) {
-		r += 4;
-		b >>= 4;
-	}
-	if (b >> 2) {
-		r += 2;
-		b >>= 2;
-	}
-	return r + (__u32)(b >> 1);
+	v = v - ((v >> 1) & 0x5555555555555555ULL);
+	v = (v & 0x3333333333333333ULL) + ((v >> 2) & 0x3333333333333333ULL);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (__u32)((v * 0x0101010101010101ULL) >> 56);
 }
 
-/* Takes a free slot of proc_state, emptied; ETL_MAX_PROCS if none. */
-static __always_inline __u32 take_slot(void)
+/* Takes a free slot of proc_state, emptied; ETL_MAX_PROCS if none. A global
+ * function: the verifier walks its loop once per program, not once per
+ * path through its callers. */
+__noinline __u32 take_slot(void)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, slot = ETL_MAX_PROCS;
 	struct slots_used *u = bpf_map_lookup_elem(&slots_used, &zero);
+	struct etl_proc *ps;
 
 	if (!u)
 		return ETL_MAX_PROCS;
 	for (__u32 i = ETL_LOADER_SLOTS / 64; i < ETL_MAX_PROCS / 64; i++) {
 		__u64 old = u->w[i], bit = ~old & (old + 1); /* the lowest free one */
-		struct etl_proc *ps;
-		__u32 slot;
 
 		if (!bit)
 			continue;
 		if (__sync_val_compare_and_swap(&u->w[i], old, old | bit) != old)
 			continue; /* taken meanwhile: the next word (rare) */
 		slot = i * 64 + bit_index(bit);
-		ps = bpf_map_lookup_elem(&proc_state, &slot);
-		if (ps)
-			__builtin_memset(ps, 0, sizeof(*ps));
-		return slot;
+		break;
 	}
-	return ETL_MAX_PROCS;
+	ps = slot < ETL_MAX_PROCS ? bpf_map_lookup_elem(&proc_state, &slot) : NULL;
+	if (ps)
+		__builtin_memset(ps, 0, sizeof(*ps));
+	return slot;
 }
 
 static __always_inline void give_slot(__u32 slot)
@@ -776,7 +761,7 @@ __noinline int match_pair(struct etl_thread_stack *s, __u32 top, __u32 pair)
  * abandons nothing: the frames above it, other pairs' or etl's, stay
  * open), 0 for etl's (it closes the innermost matching operation and
  * abandons those above it). */
-static __always_inline int do_end(struct pt_regs *ctx, __u64 now, const char *name,
+static __always_inline int do_end(__u64 now, const char *name,
 				  bool has_records, long records, __u32 pair)
 {
 	struct op_end_info e = { .now = now, .has_records = has_records, .records = records };
@@ -1026,7 +1011,7 @@ int open_frames(struct bpf_iter__task *ctx)
 	}                                                                             \
 	SEC("uprobe") int op_end_##reg(struct pt_regs *ctx)                           \
 	{                                                                             \
-		return do_end(ctx, bpf_ktime_get_ns(), (const char *)ctx->reg, false, 0, 0); \
+		return do_end(bpf_ktime_get_ns(), (const char *)ctx->reg, false, 0, 0);      \
 	}
 ETL_REGS(ETL_REG_PROGS)
 
@@ -1046,6 +1031,13 @@ int op_start_any(struct pt_regs *ctx)
 			sp->pair);
 }
 
+/* op_end_any's do_end, a global function: the verifier checks it once, not
+ * once for each way op_end_any read its arguments. */
+__noinline int end_any(__u64 now, __u64 name, __u64 has_records, __u64 records, __u32 pair)
+{
+	return do_end(now, (const char *)name, has_records, (long)records, pair);
+}
+
 SEC("uprobe")
 int op_end_any(struct pt_regs *ctx)
 {
@@ -1058,7 +1050,7 @@ int op_end_any(struct pt_regs *ctx)
 	if (!sp)
 		return 0;
 	has = site_arg(ctx, sp, 1, &records) == 0;
-	return do_end(ctx, now, name, has, (long)records, sp->pair);
+	return end_any(now, (__u64)name, has, records, sp->pair);
 }
 
 /* Context switch: charges the outgoing task's slice to its on-CPU total if

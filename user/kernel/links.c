@@ -214,9 +214,10 @@ int links_attach(struct links *l, enum links_kind kind, int prog_fd, const char 
 	return err;
 }
 
-int uprobe_multi_supported(void)
+int uprobe_multi_supported(const struct btf *vmlinux)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	struct btf *own = vmlinux ? NULL : btf__load_vmlinux_btf();
+	const struct btf *btf = vmlinux ? vmlinux : own;
 	int id, found = 0;
 	const struct btf_type *t;
 
@@ -227,7 +228,7 @@ int uprobe_multi_supported(void)
 	for (int i = 0; t && i < btf_vlen(t) && !found; i++)
 		found = !strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off),
 				"BPF_TRACE_UPROBE_MULTI");
-	btf__free(btf);
+	btf__free(own);
 	return found;
 }
 

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct btf;
+
 /* enum bpf_attach_type's BPF_TRACE_UPROBE_MULTI: the expected attach type
  * of programs loaded for uprobe_multi links. */
 #define UPROBE_MULTI_ATTACH_TYPE 48
@@ -60,10 +62,10 @@ int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
 		      const uint64_t *ref_ctr_offsets, const uint64_t *cookies, uint32_t cnt,
 		      pid_t pid);
 
-/* Whether this kernel has uprobe_multi links: loads a trivial program with
- * that attach type and asks for a link on a file that cannot have one.
- * Returns 1, 0, or -errno if the probe itself could not run (-EPERM). */
-int uprobe_multi_supported(void);
+/* Whether this kernel has uprobe_multi links: whether its BTF (vmlinux,
+ * or NULL to load it here) names the attach type. Returns 1, 0, or -errno
+ * if the BTF could not be read. */
+int uprobe_multi_supported(const struct btf *vmlinux);
 
 /* Detaches (closes) the links of l from index `from` on, then deletes their
  * trace events; l keeps the first `from`. Everything is detached whatever

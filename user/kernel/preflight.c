@@ -140,8 +140,8 @@ int preflight_kernel(struct kernel_features *kf, char *why, size_t len)
 			err = -EOPNOTSUPP;
 		}
 	}
-	btf__free(vmlinux);
 	if (!err)
-		kf->uprobe_multi = uprobe_multi_supported() == 1;
+		kf->uprobe_multi = uprobe_multi_supported(vmlinux) == 1;
+	btf__free(vmlinux);
 	return err;
 }
