@@ -241,27 +241,39 @@ static int size_rings(struct tracer *tr, uint32_t total)
 }
 
 /* After load: the other rings, all in the outer map, drained through one
- * ring_buffer (one epoll set). */
+ * ring_buffer (one epoll set). The outer map is filled in one batch: the
+ * kernel waits a grace period after each update of a map of maps, once
+ * per batch (a few ms each, per CPU on big machines). */
 static int create_rings(struct tracer *tr)
 {
-	int outer = bpf_map__fd(tr->skel->maps.rings);
+	int outer = bpf_map__fd(tr->skel->maps.rings), err = 0;
+	__u32 *keys = calloc(tr->nrings, sizeof(*keys)), count = (__u32)tr->nrings;
 
-	for (size_t i = 0; i < tr->nrings; i++) {
-		__u32 key = (__u32)i;
-		int fd = i ? new_ring(tr) : tr->ring_fds[0];
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 1; i < tr->nrings && !err; i++) {
+		int fd = new_ring(tr);
 
-		if (fd < 0)
-			return fd;
-		if (bpf_map_update_elem(outer, &key, &fd, 0))
-			return -errno;
-		if (!tr->rb)
-			tr->rb = ring_buffer__new(fd, on_sample, tr, NULL);
-		else if (ring_buffer__add(tr->rb, fd, on_sample, tr))
-			return -errno;
-		if (!tr->rb)
-			return -errno;
+		err = fd < 0 ? fd : 0;
 	}
-	return 0;
+	for (size_t i = 0; i < tr->nrings; i++)
+		keys[i] = (__u32)i;
+	if (!err && bpf_map_update_batch(outer, keys, tr->ring_fds, &count, NULL)) {
+		/* Kernels without batch updates of this map type. */
+		for (size_t i = 0; i < tr->nrings && !err; i++)
+			if (bpf_map_update_elem(outer, &keys[i], &tr->ring_fds[i], 0))
+				err = -errno;
+	}
+	for (size_t i = 0; i < tr->nrings && !err; i++) {
+		if (!tr->rb)
+			tr->rb = ring_buffer__new(tr->ring_fds[i], on_sample, tr, NULL);
+		else if (ring_buffer__add(tr->rb, tr->ring_fds[i], on_sample, tr))
+			err = -errno;
+		if (!tr->rb)
+			err = -errno;
+	}
+	free(keys);
+	return err;
 }
 
 static void set_rodata(struct tracer *tr, const struct tracer_config *cfg)
