@@ -14,6 +14,7 @@
 
 #include "etltrace.skel.h"
 #include "kernel/links.h"
+#include "kernel/reaper.h"
 #include "kernel/tracer.h"
 
 #define NREGS (sizeof(reg_off) / sizeof(reg_off[0]))
@@ -47,6 +48,7 @@ struct tracer {
 	struct links probes;        /* probe sites */
 	struct entry_stop *stops;
 	size_t nstops;
+	struct reaper *reaper;      /* closes the stops that go during the trace */
 	struct etl_usdt_spec *specs; /* usdt_specs map contents, by cookie */
 	uint32_t nspecs;
 	int *ring_fds;              /* one ring buffer per possible CPU */
@@ -309,6 +311,9 @@ int tracer_open(const struct tracer_config *cfg, tracer_record_fn fn, void *ctx,
 		err = -errno;
 		goto fail;
 	}
+	err = reaper_start(&tr->reaper);
+	if (err)
+		goto fail;
 	table_programs(tr);
 	set_rodata(tr, cfg);
 	choose_programs(tr, cfg);
@@ -461,7 +466,7 @@ void tracer_entry_stop_clear(struct tracer *tr, pid_t pid)
 	for (size_t i = 0; i < tr->nstops; i++) {
 		if (tr->stops[i].pid != pid)
 			continue;
-		links_free(&tr->stops[i].l);
+		reaper_add(tr->reaper, &tr->stops[i].l);
 		tr->stops[i] = tr->stops[--tr->nstops];
 		return;
 	}
@@ -538,10 +543,14 @@ cleanup:
 
 int tracer_detach_probes(struct tracer *tr)
 {
+	int err;
+
 	for (size_t i = 0; i < tr->nstops; i++)
-		links_free(&tr->stops[i].l);
+		reaper_add(tr->reaper, &tr->stops[i].l);
 	tr->nstops = 0;
-	return links_close_all(&tr->probes);
+	err = links_close_all(&tr->probes);
+	reaper_drain(tr->reaper);
+	return err;
 }
 
 size_t tracer_probe_links(const struct tracer *tr, size_t *single)
@@ -571,6 +580,7 @@ void tracer_close(struct tracer *tr)
 	if (!tr)
 		return;
 	tracer_detach_probes(tr);
+	reaper_stop(tr->reaper);
 	links_free(&tr->probes);
 	free(tr->stops);
 	ring_buffer__free(tr->rb);

@@ -69,7 +69,8 @@ int tracer_attach_sites(struct tracer *tr, const char *path, const struct etl_si
 
 /* Makes process pid stop itself (SIGSTOP, then an ETL_PROC_ENTRY event)
  * when it reaches the file offset `offset` of the executable at path; one
- * at a time per process. Undone by tracer_entry_stop_clear. */
+ * at a time per process. Undone by tracer_entry_stop_clear, which hands
+ * the link to a thread that closes it (the kernel waits a grace period). */
 int tracer_entry_stop(struct tracer *tr, pid_t pid, const char *path, uint64_t offset);
 void tracer_entry_stop_clear(struct tracer *tr, pid_t pid);
 
