@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,23 +147,26 @@ struct burst_arg {
 	long n;
 	int cpu;
 	int rt;
+	pthread_barrier_t *go; /* every CPU's thread starts at once */
 };
 
 static void *burst_thread(void *arg)
 {
 	struct burst_arg *b = arg;
+	struct sched_param sp = { .sched_priority = 1 };
 	cpu_set_t set;
+	bool ok;
 
 	CPU_ZERO(&set);
 	CPU_SET(b->cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
+	ok = !sched_setaffinity(0, sizeof(set), &set) &&
+	     (!b->rt || !sched_setscheduler(0, SCHED_FIFO, &sp));
+	/* Every thread waits, failed or not: else the first CPU's burst could
+	 * be over, drained by a tracer on a CPU whose thread was not created
+	 * yet, before the last began. */
+	pthread_barrier_wait(b->go);
+	if (!ok)
 		return (void *)1;
-	if (b->rt) {
-		struct sched_param sp = { .sched_priority = 1 };
-
-		if (sched_setscheduler(0, SCHED_FIFO, &sp))
-			return (void *)1;
-	}
 	for (long i = 0; i < b->n; i++) {
 		ETL_OP_START("burst_op");
 		ETL_OP_END("burst_op");
@@ -192,10 +196,13 @@ static int burst(long n, int rt)
 	struct burst_arg args[64];
 	pthread_t th[64];
 	int list[64], ncpu = cpus(list, 64), rc = 0;
+	pthread_barrier_t go;
 	void *ret;
 
+	if (!ncpu || pthread_barrier_init(&go, NULL, (unsigned int)ncpu))
+		return 1;
 	for (int i = 0; i < ncpu; i++) {
-		args[i] = (struct burst_arg){ n, list[i], rt };
+		args[i] = (struct burst_arg){ n, list[i], rt, &go };
 		if (pthread_create(&th[i], NULL, burst_thread, &args[i]))
 			return 1;
 	}
@@ -203,6 +210,7 @@ static int burst(long n, int rt)
 		pthread_join(th[i], &ret);
 		rc |= ret != NULL;
 	}
+	pthread_barrier_destroy(&go);
 	return rc;
 }
 
