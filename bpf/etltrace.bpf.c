@@ -520,8 +520,14 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
+	struct mm_struct *mm = t->mm;
 	struct etl_frame *f;
 	__u32 d;
+
+	/* Loaded once, before any branch: the verifier checks each load of a
+	 * pointer field of a BTF pointer with four scans of the kernel's whole
+	 * BTF, at every path that reaches it. */
+	barrier_var(mm);
 
 	if (!s) {
 		s = new_stack(ctx, t);
@@ -548,10 +554,10 @@ static __always_inline int do_start(struct pt_regs *ctx, const char *name, bool 
 	}
 	f->parent_id = d > 0 ? s->f[slot(d - 1)].path_id : 0;
 	f->path_id = path_of(f, f->parent_id);
-	f->rss_start = rss_bytes(t->mm);
+	f->rss_start = rss_bytes(mm);
 	f->peak_before = f->rss_start;
 	if (collect_resources) {
-		__u64 *hw = peak_slot(s, t->mm);
+		__u64 *hw = peak_slot(s, mm);
 
 		if (hw) {
 			/* The enclosing operation keeps what it reached so far;
@@ -767,9 +773,12 @@ static __always_inline int do_end(__u64 now, const char *name,
 	struct op_end_info e = { .now = now, .has_records = has_records, .records = records };
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct etl_thread_stack *s = bpf_task_storage_get(&stacks, t, NULL, 0);
+	struct mm_struct *mm = t->mm;
 	__u64 *hw = NULL;
 	bool keep = false;
 	__u32 d, i;
+
+	barrier_var(mm); /* loaded before any branch, as in do_start */
 
 	if (!s) {
 		__u32 tgid = t->tgid;
@@ -810,11 +819,11 @@ static __always_inline int do_end(__u64 now, const char *name,
 		}
 		count_n(ETL_CNT_ABANDONED, d - 1 - i);
 	}
-	e.rss_end = rss_bytes(t->mm);
+	e.rss_end = rss_bytes(mm);
 	if (collect_resources) {
 		e.cpu = cpu_now(s, e.now);
 		if (s->peak_slot)
-			hw = peak_slot(s, t->mm);
+			hw = peak_slot(s, mm);
 		else
 			count(ETL_CNT_PEAK_UNTRACKED);
 	}
