@@ -427,7 +427,7 @@ $(BENCH_OUT)/run: bench/run.c bench/proc.c bench/progstats.c bench/proc.h bench/
                   $(OUT)/.deps-bench
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(BENCH_FLAGS) -Ibench $(filter %.c,$^) -lbpf -lelf -lz -ljson-c -o $@
+	$(Q)$(CC) $(BENCH_FLAGS) -pthread -Ibench $(filter %.c,$^) -lbpf -lelf -lz -ljson-c -o $@
 
 $(BENCH_OUT)/peer.bt: bench/peer.bt
 	$(Q)mkdir -p $(@D)
@@ -476,7 +476,7 @@ soak: $(OUT)/.deps-bench
 # One run, printing the machine, the tables and PASS/MISS per target
 # (BENCH_ARGS=--quick for a short smoke run).
 bench: $(OUT)/.deps-bench
-	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory $(OUT)/etltrace $(OUT)/examples/etl_demo $(BENCH_BINS)
 	$(Q)$(BENCH_OUT)/run --build $(OUT) \
 		--revision "$$(git describe --always --dirty 2>/dev/null || echo unknown)" $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-lib bench-python bench-postgres
