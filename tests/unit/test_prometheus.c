@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "collect/series.h"
+#include "collect/stats.h"
 #include "report/prometheus.h"
 
 static const uint64_t bounds[] = { 1000000, 10000000, 100000000 }; /* 1, 10, 100 ms */
@@ -26,7 +27,7 @@ static void end_op(struct series_set *set, const char *comm, const char *name, u
 {
 	struct process p = { .pid = 1 };
 	struct op_sample x = { .duration_ns = ns, .mem_delta = mem, .mem_peak_delta = mem };
-	struct op_event ev = { .name = name, .s = &x, .proc = &p };
+	struct op_event ev = { .name = name, .name_hash = stats_hash(name), .s = &x, .proc = &p };
 
 	snprintf(p.comm, sizeof(p.comm), "%s", comm);
 	series_sink(set, &ev);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collect/series.h"
+#include "collect/stats.h"
 
 #define BUCKETS 4096
 
@@ -49,21 +50,22 @@ void series_free(struct series_set *s)
 	free(s);
 }
 
-static uint64_t hash_of(const char *command, const char *name)
+/* The key's hash: the command's (at most 15 bytes) mixed into the name's,
+ * which the intake computed once per name. */
+static uint64_t hash_of(const char *command, uint64_t name_hash)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	for (const char *p = command; *p; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull; /* a byte no name holds between them */
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	h ^= name_hash + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
 	return h;
 }
 
-static struct series *get(struct series_set *s, const char *command, const char *name)
+static struct series *get(struct series_set *s, const char *command, const char *name,
+			  uint64_t name_hash)
 {
-	uint64_t h = hash_of(command, name);
+	uint64_t h = hash_of(command, name_hash);
 	size_t b = (size_t)(h >> 40) % BUCKETS, len = strlen(name);
 	struct series **v;
 	struct node *n;
@@ -94,7 +96,7 @@ void series_sink(void *ctx, const struct op_event *ev)
 {
 	struct series_set *s = ctx;
 	const struct op_sample *x = ev->s;
-	struct series *e = get(s, ev->proc ? ev->proc->comm : "", ev->name);
+	struct series *e = get(s, ev->proc ? ev->proc->comm : "", ev->name, ev->name_hash);
 	size_t i;
 
 	if (!e) {
@@ -127,7 +129,7 @@ void series_sink(void *ctx, const struct op_event *ev)
 
 void series_note_open(struct series_set *s, const char *command, const char *name)
 {
-	get(s, command, name);
+	get(s, command, name, stats_hash(name));
 }
 
 size_t series_count(const struct series_set *s)
