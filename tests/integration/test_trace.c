@@ -88,10 +88,14 @@ static void test_nested_operations_are_counted_exactly_at_their_depth(void **sta
 
 static void test_threads_are_counted_exactly_with_zero_drops(void **state)
 {
-	char *args[] = { "--", marked(), "threads", "4", "25000", NULL };
+	char *args[] = { "--ringbuf-mb", "16", "--", marked(), "threads", "4", "25000", NULL };
 	struct json_object *r;
 
 	(void)state;
+	/* Under ASan the loader drains several times slower: a ring that holds
+	 * the whole burst keeps the test about counting, not about its speed. */
+	if (!rss_bounds_apply())
+		args[1] = "256";
 	assert_int_equal(run_etltrace(args, &r, NULL), 0);
 	assert_int_equal(jint(report_op(r, "thread_op"), "count"), 100000);
 	assert_int_equal(jint(report_op(r, "thread_inner"), "count"), 100000);
