@@ -2,7 +2,9 @@
 /*
  * test_procstats.c - statistics per process (user/collect/procstats.c): a
  * lone process shares the aggregate table, a second one gives the first its
- * own copy, counts stay exact either way; stats_clone copies deeply.
+ * own copy, counts stay exact either way; stats_clone copies deeply; the
+ * Prometheus series derived from the sections equal series counted per
+ * sample, whatever happens to the sections.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "collect/histogram.h"
+#include "collect/series.h"
 #include "collect/procstats.h"
 #include "collect/stats.h"
 
@@ -34,7 +37,7 @@ static int setup(void **state)
 		return -1;
 	f->procs = procs_new();
 	f->all = stats_new(100);
-	f->ps = procstats_new(f->procs, f->all, 4, 100);
+	f->ps = procstats_new(f->procs, f->all, NULL, 4, 100);
 	*state = f;
 	return f->procs && f->all && f->ps ? 0 : -1;
 }
@@ -135,12 +138,175 @@ static void clone_is_deep(void **state)
 	stats_free(c);
 }
 
+/* --- series derived from the sections --------------------------------- */
+
+static const uint64_t bounds[] = { 1 * MS, 10 * MS, 100 * MS };
+
+struct derived {
+	struct procs *procs;
+	struct stats *all;
+	struct series_set *set, *ref; /* derived; counted per sample */
+	struct procstats *ps;
+	unsigned seq;
+};
+
+/* A sample that varies with d->seq: durations over every bucket and past
+ * the last, memory up and down, resources and records on some, a few
+ * unfinished. */
+static void feed_varied(struct derived *d, pid_t pid, const char *name)
+{
+	unsigned k = d->seq++;
+	struct op_sample s = {
+		.duration_ns = (uint64_t)(k % 7) * 30 * MS + k,
+		.mem_delta = (int64_t)(k % 5) * 4096 - 8192,
+		.mem_peak_delta = (int64_t)(k % 5) * 4096,
+		.cpu_ns = (uint64_t)(k % 3) * 70 * MS,
+		.min_flt = k, .maj_flt = k % 2, .read_bytes = 10 * k, .write_bytes = 3 * k,
+		.records = k, .has_resources = k % 2, .has_records = k % 3 == 0,
+		.unfinished = k % 11 == 0,
+	};
+	struct op_event ev = { .name = name, .name_hash = stats_hash(name), .s = &s,
+			       .proc = procs_find(d->procs, pid, 0), .tgid = (uint32_t)pid };
+
+	procstats_sink(d->ps, &ev);
+	assert_int_equal(stats_add_hashed(d->all, name, ev.name_hash, &s), 0);
+	series_sink(d->ref, &ev);
+}
+
+static const struct series *find_series(const struct series_set *set, const char *command,
+					const char *name)
+{
+	for (size_t i = 0; i < series_count(set); i++) {
+		const struct series *s = series_at(set, i);
+
+		if (!strcmp(s->command, command) && !strcmp(s->name, name))
+			return s;
+	}
+	return NULL;
+}
+
+/* Every series counted per sample equals the derived one, field by field,
+ * and no other derived series has a sample. */
+static void assert_derived_equal(struct derived *d)
+{
+	size_t nonzero = 0;
+
+	procstats_series(d->ps);
+	for (size_t i = 0; i < series_count(d->ref); i++) {
+		const struct series *r = series_at(d->ref, i);
+		const struct series *x = find_series(d->set, r->command, r->name);
+
+		assert_non_null(x);
+		assert_int_equal(x->count, r->count);
+		assert_int_equal(x->unfinished, r->unfinished);
+		assert_int_equal(x->sum_ns, r->sum_ns);
+		for (size_t b = 0; b < 3; b++)
+			assert_int_equal(x->buckets[b], r->buckets[b]);
+		assert_int_equal(x->mem_sum, r->mem_sum);
+		assert_int_equal(x->peak_sum, r->peak_sum);
+		assert_int_equal(x->cpu_ns, r->cpu_ns);
+		assert_int_equal(x->off_cpu_ns, r->off_cpu_ns);
+		assert_int_equal(x->min_flt, r->min_flt);
+		assert_int_equal(x->maj_flt, r->maj_flt);
+		assert_int_equal(x->read_bytes, r->read_bytes);
+		assert_int_equal(x->write_bytes, r->write_bytes);
+		assert_int_equal(x->records, r->records);
+	}
+	for (size_t i = 0; i < series_count(d->set); i++)
+		nonzero += series_at(d->set, i)->count + series_at(d->set, i)->unfinished > 0;
+	assert_int_equal(nonzero, series_count(d->ref));
+	assert_int_equal(series_over_limit(d->set), 0);
+}
+
+static void run_ops(struct derived *d, pid_t pid, int n)
+{
+	static const char *const names[] = { "extract", "transform", "load" };
+
+	for (int i = 0; i < n; i++)
+		feed_varied(d, pid, names[(d->seq + (unsigned)pid) % 3]);
+}
+
+static struct process *add_proc(struct derived *d, pid_t pid, const char *comm)
+{
+	struct process *p = procs_add(d->procs, pid, 0);
+
+	assert_non_null(p);
+	snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	return p;
+}
+
+static void series_are_derived_exactly(void **state)
+{
+	struct derived d = { 0 };
+	struct process *p;
+
+	(void)state;
+	d.procs = procs_new();
+	d.all = stats_new(100);
+	d.set = series_new(100, bounds, 3);
+	d.ref = series_new(100, bounds, 3);
+	assert_true(d.procs && d.all && d.set && d.ref);
+	assert_int_equal(stats_set_bounds(d.all, bounds, 3), 0);
+	d.ps = procstats_new(d.procs, d.all, d.set, 4, 100);
+	assert_non_null(d.ps);
+
+	/* Alone (its section is the aggregate), renamed by an exec. */
+	p = add_proc(&d, 100, "a");
+	run_ops(&d, 100, 40);
+	assert_derived_equal(&d);
+	snprintf(p->comm, sizeof(p->comm), "a2");
+	run_ops(&d, 100, 30);
+	assert_derived_equal(&d);
+
+	/* Three more, two of one command: every section is taken. */
+	add_proc(&d, 101, "b");
+	add_proc(&d, 102, "a2");
+	add_proc(&d, 103, "c");
+	for (pid_t pid = 100; pid <= 103; pid++)
+		run_ops(&d, pid, 25);
+	assert_derived_equal(&d);
+
+	/* A fifth finds no room: its samples are retired one by one. */
+	add_proc(&d, 104, "b");
+	run_ops(&d, 104, 20);
+	assert_derived_equal(&d);
+	assert_int_equal(procstats_dropped(d.ps), 1);
+
+	/* The first exits; once its records are read, a sixth takes its
+	 * section and the first's statistics are retired. */
+	procs_exited(d.procs, procs_find(d.procs, 100, 0), 1);
+	procs_settle(d.procs);
+	procs_settle(d.procs);
+	add_proc(&d, 105, "d");
+	run_ops(&d, 105, 20);
+	assert_int_equal(procstats_count(d.ps), 4);
+	assert_derived_equal(&d);
+
+	/* One with a section of its own is renamed, twice. */
+	p = procs_find(d.procs, 101, 0);
+	snprintf(p->comm, sizeof(p->comm), "e");
+	run_ops(&d, 101, 15);
+	snprintf(p->comm, sizeof(p->comm), "b");
+	run_ops(&d, 101, 15);
+	for (pid_t pid = 101; pid <= 105; pid++)
+		run_ops(&d, pid, 10);
+	assert_derived_equal(&d);
+	assert_int_equal(procstats_error(d.ps), 0);
+
+	procstats_free(d.ps);
+	series_free(d.set);
+	series_free(d.ref);
+	stats_free(d.all);
+	procs_free(d.procs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(lone_process_shares_the_aggregate, setup, teardown),
 		cmocka_unit_test_setup_teardown(second_process_splits_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(clone_is_deep, setup, teardown),
+		cmocka_unit_test(series_are_derived_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

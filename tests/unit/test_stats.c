@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_stats.c - the per-operation statistics table (user/stats.c), its cap on
- * distinct names and the overflow entry.
+ * distinct names and the overflow entry, counts per duration bound, and
+ * intervals derived from it (stats_since).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "collect/histogram.h"
 #include "collect/stats.h"
 
 #define MS 1000000ull
@@ -488,6 +490,148 @@ static void free_accepts_null(void **state)
 	stats_free(NULL);
 }
 
+/* --- intervals and bounds ----------------------------------------------- */
+
+/* A sample varying with k: durations over many buckets, memory up and
+ * down, depth, resources, records, some unfinished. */
+static struct op_sample varied(unsigned k)
+{
+	return (struct op_sample){
+		.duration_ns = (uint64_t)(k * 7919u % 1000u) * 100000u + k,
+		.mem_delta = ((int64_t)(k % 9) - 4) * MIB,
+		.mem_peak_delta = (int64_t)(k % 9) * MIB,
+		.cpu_ns = (uint64_t)(k % 4) * 20 * MS, .min_flt = k, .maj_flt = k % 3,
+		.read_bytes = k * 10, .write_bytes = k * 2, .records = k, .depth = k % 4,
+		.has_resources = k % 2, .has_records = k % 3 == 0, .unfinished = k % 13 == 0,
+	};
+}
+
+/* Same values (names aside: one may be the overflow entry). */
+static void assert_op_equal(const struct op_stats *x, const struct op_stats *y)
+{
+	assert_non_null(x);
+	assert_non_null(y);
+	assert_int_equal(x->count, y->count);
+	assert_int_equal(x->unfinished, y->unfinished);
+	assert_int_equal(x->total_ns, y->total_ns);
+	assert_int_equal(x->sum_mem_delta, y->sum_mem_delta);
+	assert_int_equal(x->sum_peak_delta, y->sum_peak_delta);
+	assert_int_equal(x->cpu_ns, y->cpu_ns);
+	assert_int_equal(x->off_cpu_ns, y->off_cpu_ns);
+	assert_int_equal(x->min_flt, y->min_flt);
+	assert_int_equal(x->maj_flt, y->maj_flt);
+	assert_int_equal(x->read_bytes, y->read_bytes);
+	assert_int_equal(x->write_bytes, y->write_bytes);
+	assert_int_equal(x->records, y->records);
+	assert_int_equal(x->records_ns, y->records_ns);
+	assert_int_equal(x->resource_samples, y->resource_samples);
+	assert_int_equal(x->resource_ns, y->resource_ns);
+	assert_int_equal(x->record_samples, y->record_samples);
+	if (x->count) {
+		assert_int_equal(x->min_ns, y->min_ns);
+		assert_int_equal(x->max_ns, y->max_ns);
+		assert_int_equal(x->max_mem_delta, y->max_mem_delta);
+		assert_int_equal(x->max_peak_delta, y->max_peak_delta);
+		assert_int_equal(x->max_depth, y->max_depth);
+	}
+	assert_int_equal(histogram_count(&x->hist), histogram_count(&y->hist));
+	for (double p = 1; p <= 100; p += 1)
+		assert_int_equal(histogram_percentile(&x->hist, p), histogram_percentile(&y->hist, p));
+}
+
+/* Intervals of a table with a cap (the overflow entry in play): each
+ * stats_since equals a table fed only the interval's samples (with room
+ * for every name: the name over the cap is compared with the overflow);
+ * folded, the table equals one fed the same without windows, and so
+ * does its clone. */
+static void since_equals_a_table_fed_only_the_interval(void **state)
+{
+	static const char *const names[] = { "extract", "transform", "load", "index", "vacuum" };
+	struct stats *all = stats_new(4), *plain = stats_new(4), *mark = NULL;
+	unsigned k = 0;
+
+	(void)state;
+	assert_non_null(all);
+	assert_non_null(plain);
+	stats_window_start(all);
+	for (int interval = 0; interval < 6; interval++) {
+		struct stats *want = stats_new(5), *got;
+		const struct op_stats *w;
+		size_t cursor = 0;
+		uint64_t over = 0;
+
+		assert_non_null(want);
+		/* Interval 3 is empty; names 4 and 5 come from interval 2. */
+		for (int i = 0; interval != 3 && i < 50 + 40 * interval; i++, k++) {
+			const char *name = names[(k * 3 + (unsigned)interval) % (interval < 2 ? 3 : 5)];
+			struct op_sample s = varied(k);
+
+			assert_int_equal(stats_add(all, name, &s), 0);
+			assert_int_equal(stats_add(want, name, &s), 0);
+			assert_int_equal(stats_add(plain, name, &s), 0);
+		}
+		got = stats_since(all, mark);
+		assert_non_null(got);
+		assert_int_equal(stats_size(got), stats_size(want));
+		while ((w = stats_next(want, &cursor, NULL))) {
+			if (stats_find(all, w->name)) {
+				assert_string_equal(stats_find(got, w->name)->name, w->name);
+				assert_op_equal(stats_find(got, w->name), w);
+			} else {
+				assert_op_equal(stats_other(got), w);
+				over += w->count + w->unfinished;
+			}
+		}
+		assert_int_equal(stats_over_limit(got), over);
+		assert_true(interval < 2 || stats_over_limit(all) > 0);
+		stats_free(got);
+		stats_free(want);
+		stats_free(mark);
+		mark = stats_clone(all);
+		assert_non_null(mark);
+		cursor = 0;
+		while ((w = stats_next(plain, &cursor, NULL))) {
+			bool other = w == stats_other(plain);
+
+			assert_op_equal(other ? stats_other(mark) : stats_find(mark, w->name), w);
+			if (interval % 2) /* folded now and then: folding twice changes nothing */
+				stats_fold(all);
+			stats_fold(all);
+			assert_op_equal(other ? stats_other(all) : stats_find(all, w->name), w);
+		}
+		stats_window_start(all);
+	}
+	stats_free(mark);
+	stats_free(plain);
+	stats_free(all);
+}
+
+static void durations_are_counted_per_bound(void **state)
+{
+	static const uint64_t b[] = { 10 * MS, 100 * MS };
+	struct stats *st = *state;
+	uint64_t ns[] = { 0, 10 * MS, 10 * MS + 1, 100 * MS, 100 * MS + 1, 5 * 1000 * MS };
+	const struct op_stats *op;
+	struct stats *c;
+
+	assert_int_equal(stats_set_bounds(st, b, 2), 0);
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		add(st, "load", ns[i], 0);
+	op = find(st, "load");
+	assert_non_null(op->le_counts);
+	assert_int_equal(op->le_counts[0], 2); /* <= 10 ms */
+	assert_int_equal(op->le_counts[1], 2); /* <= 100 ms */
+	assert_int_equal(op->count, 6);        /* two above every bound */
+	c = stats_clone(st);
+	assert_non_null(c);
+	assert_int_equal(find(c, "load")->le_counts[1], 2);
+	add(c, "load", 1, 0);
+	assert_int_equal(find(c, "load")->le_counts[0], 3);
+	assert_int_equal(op->le_counts[0], 2);
+	stats_free(c);
+	assert_int_equal(stats_set_bounds(st, b, STATS_MAX_BOUNDS + 1), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +665,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(summary_sums_totals_counts_and_unfinished, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_rejects_null_arguments, setup, teardown),
 		cmocka_unit_test(free_accepts_null),
+		cmocka_unit_test(since_equals_a_table_fed_only_the_interval),
+		cmocka_unit_test_setup_teardown(durations_are_counted_per_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

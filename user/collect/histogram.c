@@ -225,6 +225,65 @@ int histogram_copy(struct histogram *dst, const struct histogram *src)
 	return 0;
 }
 
+/* Sets counter i of the packed counters (v fits its width). */
+static void set_counter(struct histogram *h, size_t i, uint64_t v)
+{
+	switch (h->width) {
+	case 0:
+		((uint16_t *)h->counts)[i] = (uint16_t)v;
+		break;
+	case 1:
+		((uint32_t *)h->counts)[i] = (uint32_t)v;
+		break;
+	default:
+		((uint64_t *)h->counts)[i] = v;
+	}
+}
+
+/* Counter j of chunk c of h, 0 if the chunk is absent (or h NULL). */
+static uint64_t chunk_counter(const struct histogram *h, size_t c, size_t j)
+{
+	if (!h || !chunk_present(h, c))
+		return 0;
+	return counter(h, chunk_rank(h, c) * CHUNK_LEN + j);
+}
+
+int histogram_diff(struct histogram *dst, const struct histogram *a, const struct histogram *b,
+		   uint64_t min, uint64_t max)
+{
+	size_t n = 0, r = 0;
+	bool keep[HISTOGRAM_CHUNKS] = { false };
+
+	histogram_init(dst);
+	for (size_t c = 0; c < HISTOGRAM_CHUNKS; c++) {
+		for (size_t j = 0; chunk_present(a, c) && j < CHUNK_LEN && !keep[c]; j++)
+			keep[c] = chunk_counter(a, c, j) > chunk_counter(b, c, j);
+		n += keep[c];
+	}
+	if (!n)
+		return 0;
+	dst->width = a->width; /* every difference fits a's counters */
+	dst->counts = calloc(n, chunk_bytes(dst));
+	if (!dst->counts) {
+		histogram_init(dst);
+		return -ENOMEM;
+	}
+	for (size_t c = 0; c < HISTOGRAM_CHUNKS; c++) {
+		if (!keep[c])
+			continue;
+		dst->present[c / 64] |= 1ull << (c % 64);
+		for (size_t j = 0; j < CHUNK_LEN; j++) {
+			uint64_t x = chunk_counter(a, c, j), y = chunk_counter(b, c, j);
+
+			set_counter(dst, r * CHUNK_LEN + j, x > y ? x - y : 0);
+		}
+		r++;
+	}
+	dst->min = min;
+	dst->max = max;
+	return 0;
+}
+
 uint64_t histogram_count(const struct histogram *h)
 {
 	uint64_t n = 0;

@@ -55,6 +55,14 @@ size_t histogram_memory(const struct histogram *h);
  * or -ENOMEM (dst left empty). */
 int histogram_copy(struct histogram *dst, const struct histogram *src);
 
+/* Makes dst (its memory not held: it is overwritten) the histogram of the
+ * values counted in a and not in b, where b is an earlier copy of a (NULL:
+ * empty); min and max are the smallest and largest of those values, which
+ * the buckets alone do not give exactly. Returns 0 or -ENOMEM (dst left
+ * empty). */
+int histogram_diff(struct histogram *dst, const struct histogram *a, const struct histogram *b,
+		   uint64_t min, uint64_t max);
+
 /* Number of values counted (summed over the chunks); 0 for NULL. */
 uint64_t histogram_count(const struct histogram *h);
 

@@ -9,6 +9,7 @@
 struct procstats {
 	struct procs *procs;
 	const struct stats *aggregate; /* v[0].stats while n == 1 and shared */
+	struct series_set *series;     /* or NULL */
 	bool shared;
 	size_t max, max_ops;
 	struct proc_entry *v; /* in the order first seen */
@@ -20,7 +21,8 @@ struct procstats {
 };
 
 struct procstats *procstats_new(struct procs *procs, const struct stats *aggregate,
-				size_t max_procs, size_t max_operations)
+				struct series_set *series, size_t max_procs,
+				size_t max_operations)
 {
 	struct procstats *ps = calloc(1, sizeof(*ps));
 
@@ -28,6 +30,7 @@ struct procstats *procstats_new(struct procs *procs, const struct stats *aggrega
 		return NULL;
 	ps->procs = procs;
 	ps->aggregate = aggregate;
+	ps->series = series;
 	ps->max = max_procs ? max_procs : 1;
 	ps->max_ops = max_operations;
 	ps->v = calloc(ps->max, sizeof(*ps->v));
@@ -42,8 +45,11 @@ void procstats_free(struct procstats *ps)
 {
 	if (!ps)
 		return;
-	for (size_t i = ps->shared; i < ps->n; i++)
-		stats_free(ps->v[i].stats);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (i > 0 || !ps->shared)
+			stats_free(ps->v[i].stats);
+		stats_free(ps->v[i].base);
+	}
 	free(ps->v);
 	free(ps);
 }
@@ -72,7 +78,10 @@ static bool evict(struct procstats *ps)
 	for (size_t i = 0; i < ps->n; i++) {
 		if (!all_read(ps, &ps->v[i]))
 			continue;
+		if (ps->series)
+			series_retire(ps->series, ps->v[i].comm, ps->v[i].stats, ps->v[i].base);
 		stats_free(ps->v[i].stats);
+		stats_free(ps->v[i].base);
 		memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(*ps->v));
 		ps->n--;
 		ps->dropped++;
@@ -130,26 +139,61 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 	} else if (!(e->stats = stats_new(ps->max_ops))) {
 		ps->error = -ENOMEM;
 		return NULL;
+	} else if (ps->series) {
+		const uint64_t *bounds;
+		size_t nb = series_bounds(ps->series, &bounds);
+
+		stats_set_bounds(e->stats, bounds, nb);
 	}
 	ps->last = ps->n++;
 	return e;
+}
+
+/* e's process now runs as comm: under --metrics, what it ran under its
+ * former name is retired (exported under that name for good), and the
+ * live series count from here. Returns 0 or -ENOMEM. */
+static int rename_entry(struct procstats *ps, struct proc_entry *e, const char *comm)
+{
+	struct stats *base;
+
+	if (ps->series && e->seen) {
+		if (!(base = stats_clone(e->stats)))
+			return -ENOMEM;
+		series_retire(ps->series, e->comm, e->stats, e->base);
+		stats_free(e->base);
+		e->base = base;
+	}
+	memcpy(e->comm, comm, sizeof(e->comm));
+	e->seen = true;
+	return 0;
 }
 
 void procstats_sink(void *ctx, const struct op_event *ev)
 {
 	struct procstats *ps = ctx;
 	struct proc_entry *e = entry_of(ps, ev);
-	int err;
+	int err = 0;
 
-	if (!e)
+	if (!e) {
+		if (ps->series && !ps->error)
+			series_sink(ps->series, ev);
 		return;
-	if (ev->proc)
-		memcpy(e->comm, ev->proc->comm, sizeof(e->comm));
-	if (ps->shared)
-		return; /* the aggregate's own sink adds it */
-	err = stats_add_hashed(e->stats, ev->name, ev->name_hash, ev->s);
+	}
+	if (ev->proc && (!e->seen || memcmp(e->comm, ev->proc->comm, sizeof(e->comm))))
+		err = rename_entry(ps, e, ev->proc->comm);
+	if (!err && !ps->shared) /* else the aggregate's own sink adds it */
+		err = stats_add_hashed(e->stats, ev->name, ev->name_hash, ev->s);
 	if (err && !ps->error)
 		ps->error = err;
+}
+
+void procstats_series(struct procstats *ps)
+{
+	if (!ps || !ps->series)
+		return;
+	series_live_begin(ps->series);
+	for (size_t i = 0; i < ps->n; i++)
+		series_live_add(ps->series, ps->v[i].comm, ps->v[i].stats, ps->v[i].base);
 }
 
 size_t procstats_count(const struct procstats *ps)

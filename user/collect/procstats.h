@@ -11,6 +11,11 @@
  * While one process has run operations, its statistics are the aggregate
  * table itself (most runs trace one process: no second copy); the second
  * process's first sample copies the aggregate into the first one's own.
+ *
+ * With a series set (--metrics), the sections are also the source of the
+ * Prometheus series (series.h): a section given up, and the samples of
+ * processes without one, go to the set's retired part; a process whose
+ * command name changes (exec) retires what it ran under the old name.
  */
 #ifndef ETLTRACE_PROCSTATS_H
 #define ETLTRACE_PROCSTATS_H
@@ -21,6 +26,7 @@
 #include <sys/types.h>
 
 #include "collect/intake.h"
+#include "collect/series.h"
 #include "collect/stats.h"
 #include "target/procs.h"
 
@@ -29,6 +35,8 @@ struct proc_entry {
 	uint64_t start_ns;         /* with pid, the process (see struct process) */
 	char comm[ETL_COMM_LEN];   /* its command name when last seen */
 	struct stats *stats;
+	struct stats *base;        /* stats when comm last changed (retired), or NULL */
+	bool seen;                 /* comm is set */
 };
 
 struct procstats;
@@ -36,15 +44,21 @@ struct procstats;
 /* Keeps up to max_procs processes, each with up to max_operations names.
  * procs (which outlives it) says which have exited. aggregate (which
  * outlives it too) is the table of every sample, fed by a sink that runs
- * after procstats_sink, so it holds the samples before the current one.
- * NULL on ENOMEM. */
+ * after procstats_sink, so it holds the samples before the current one;
+ * with series, it must count per the series' bounds (stats_set_bounds).
+ * series (NULL: none) outlives it too. NULL on ENOMEM. */
 struct procstats *procstats_new(struct procs *procs, const struct stats *aggregate,
-				size_t max_procs, size_t max_operations);
+				struct series_set *series, size_t max_procs,
+				size_t max_operations);
 void procstats_free(struct procstats *ps);
 
 /* intake_sink_fn: adds the sample to its process's statistics. ctx is a
  * struct procstats. */
 void procstats_sink(void *ctx, const struct op_event *ev);
+
+/* Brings the series set's values up to date (series_live_begin and
+ * series_live_add of every section). */
+void procstats_series(struct procstats *ps);
 
 /* The processes kept, in the order they first ran an operation. */
 size_t procstats_count(const struct procstats *ps);

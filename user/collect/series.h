@@ -4,6 +4,12 @@
  * exposes them: never reset, so rates are right across scrapes; a duration
  * histogram with exact counts per bucket bound. The number of series is
  * bounded; samples of series past the bound are counted, not kept.
+ *
+ * A series' values are not added to per record: they are derived, when
+ * read, from the statistics the report keeps anyway (procstats.h), as a
+ * retired part, kept here for good (operations of processes whose
+ * statistics are gone, or never had any), plus a live part recomputed
+ * from the processes' statistics (series_live_begin, series_live_add).
  */
 #ifndef ETLTRACE_SERIES_H
 #define ETLTRACE_SERIES_H
@@ -12,8 +18,9 @@
 #include <stdint.h>
 
 #include "collect/intake.h"
+#include "collect/stats.h"
 
-#define SERIES_MAX_BUCKETS 32
+#define SERIES_MAX_BUCKETS STATS_MAX_BOUNDS
 
 struct series {
 	char command[ETL_COMM_LEN];
@@ -34,8 +41,22 @@ struct series_set;
 struct series_set *series_new(size_t max_series, const uint64_t *bounds_ns, size_t nbounds);
 void series_free(struct series_set *s);
 
-/* intake_sink_fn: counts the operation in its series. ctx: the set. */
+/* intake_sink_fn: counts the operation in its series' retired part (the
+ * command is the process's; "" when unknown). ctx: the set. */
 void series_sink(void *ctx, const struct op_event *ev);
+
+/* Adds for good, under command, what st holds beyond base (an earlier
+ * clone of st; NULL: nothing), entry by entry. */
+void series_retire(struct series_set *s, const char *command, const struct stats *st,
+		   const struct stats *base);
+
+/* Recomputes the live part: series_live_begin sets every series to its
+ * retired part, then each series_live_add adds, under command, what st
+ * holds beyond base (as series_retire). Samples of series past the bound
+ * are counted in series_over_limit until the next series_live_begin. */
+void series_live_begin(struct series_set *s);
+void series_live_add(struct series_set *s, const char *command, const struct stats *st,
+		     const struct stats *base);
 
 /* An operation open now: its series exists from now on, at zero until it
  * ends, so that a rate over the scrapes sees its first end (a series that
@@ -47,7 +68,7 @@ size_t series_count(const struct series_set *s);
 const struct series *series_at(const struct series_set *s, size_t i);
 size_t series_bounds(const struct series_set *s, const uint64_t **bounds_ns);
 
-/* Samples of series past the bound. */
+/* Samples of series past the bound, retired and live. */
 uint64_t series_over_limit(const struct series_set *s);
 
 #endif /* ETLTRACE_SERIES_H */

@@ -16,7 +16,7 @@
 
 #include "collect/stats.h"
 
-_Static_assert(sizeof(struct op_stats) == 232, "the memory bound in stats.h counts 232 bytes");
+_Static_assert(sizeof(struct op_stats) == 296, "the memory bound in stats.h counts 296 bytes");
 
 #define STATS_MIN_CAP 16
 
@@ -32,6 +32,9 @@ struct stats {
 	size_t max_named;
 	struct op_stats *other; /* STATS_OTHER_NAME, NULL until a name is over the cap */
 	uint64_t over_limit;    /* samples added to `other` */
+	const uint64_t *bounds; /* stats_set_bounds, not owned */
+	size_t nbounds;
+	uint64_t win_seq;       /* 0: no windows kept */
 };
 
 static uint64_t name_hash(const char *name)
@@ -87,6 +90,7 @@ static void op_free(struct op_stats *op)
 	if (!op)
 		return;
 	histogram_release(&op->hist);
+	free(op->le_counts);
 	free(op);
 }
 
@@ -117,8 +121,37 @@ void stats_free(struct stats *st)
 	free(st);
 }
 
-/* A copy of op, its name and histogram included, or NULL. */
-static struct op_stats *op_clone(const struct op_stats *op)
+/* Merges op's window into its extremes of all time. Idempotent. */
+static void fold(struct op_stats *op)
+{
+	const struct op_window *w = &op->win;
+
+	if (!w->seq)
+		return;
+	if (!op->has_extremes) {
+		op->min_ns = w->min_ns;
+		op->max_ns = w->max_ns;
+		op->max_mem_delta = w->max_mem_delta;
+		op->max_peak_delta = w->max_peak_delta;
+		op->max_depth = w->max_depth;
+		op->has_extremes = true;
+		return;
+	}
+	if (w->min_ns < op->min_ns)
+		op->min_ns = w->min_ns;
+	if (w->max_ns > op->max_ns)
+		op->max_ns = w->max_ns;
+	if (w->max_mem_delta > op->max_mem_delta)
+		op->max_mem_delta = w->max_mem_delta;
+	if (w->max_peak_delta > op->max_peak_delta)
+		op->max_peak_delta = w->max_peak_delta;
+	if (w->max_depth > op->max_depth)
+		op->max_depth = w->max_depth;
+}
+
+/* A copy of op (of a table with nbounds bounds), its name, histogram and
+ * counts per bound included, or NULL. */
+static struct op_stats *op_clone(const struct op_stats *op, size_t nbounds)
 {
 	struct op_stats *c;
 
@@ -129,9 +162,20 @@ static struct op_stats *op_clone(const struct op_stats *op)
 		return NULL;
 	*c = *op;
 	c->name = (char *)(c + 1);
+	c->le_counts = NULL;
+	fold(c);
+	c->win = (struct op_window){ 0 };
 	if (histogram_copy(&c->hist, &op->hist)) {
 		free(c);
 		return NULL;
+	}
+	if (op->le_counts) {
+		c->le_counts = malloc(nbounds * sizeof(*c->le_counts));
+		if (!c->le_counts) {
+			op_free(c);
+			return NULL;
+		}
+		memcpy(c->le_counts, op->le_counts, nbounds * sizeof(*c->le_counts));
 	}
 	return c;
 }
@@ -144,6 +188,7 @@ struct stats *stats_clone(const struct stats *st)
 		return NULL;
 	*c = *st;
 	c->other = NULL;
+	c->win_seq = 0;
 	c->slots = calloc(st->cap, sizeof(*c->slots));
 	if (!c->slots) {
 		free(c);
@@ -153,11 +198,11 @@ struct stats *stats_clone(const struct stats *st)
 		if (!st->slots[i].op)
 			continue;
 		c->slots[i].hash = st->slots[i].hash;
-		c->slots[i].op = op_clone(st->slots[i].op);
+		c->slots[i].op = op_clone(st->slots[i].op, st->nbounds);
 		if (!c->slots[i].op)
 			goto fail;
 	}
-	if (st->other && !(c->other = op_clone(st->other)))
+	if (st->other && !(c->other = op_clone(st->other, st->nbounds)))
 		goto fail;
 	return c;
 fail:
@@ -233,29 +278,80 @@ static void add_s64(int64_t *sum, int64_t v)
 		*sum = v > 0 ? INT64_MAX : INT64_MIN;
 }
 
-/* Returns 0, or -ENOMEM with op unchanged. */
-static int op_add_finished(struct op_stats *op, const struct op_sample *s)
+/* With windows on: the first sample of a window folds the last one in and
+ * starts it over. */
+static void window_add(struct op_stats *op, uint64_t seq, const struct op_sample *s)
 {
-	if (histogram_add(&op->hist, s->duration_ns))
-		return -ENOMEM;
-	if (op->count == 0) {
+	struct op_window *w = &op->win;
+
+	if (w->seq != seq) {
+		fold(op);
+		*w = (struct op_window){ seq, s->duration_ns, s->duration_ns, s->mem_delta,
+					 s->mem_peak_delta, s->depth };
+		return;
+	}
+	if (s->duration_ns < w->min_ns)
+		w->min_ns = s->duration_ns;
+	if (s->duration_ns > w->max_ns)
+		w->max_ns = s->duration_ns;
+	if (s->mem_delta > w->max_mem_delta)
+		w->max_mem_delta = s->mem_delta;
+	if (s->mem_peak_delta > w->max_peak_delta)
+		w->max_peak_delta = s->mem_peak_delta;
+	if (s->depth > w->max_depth)
+		w->max_depth = s->depth;
+}
+
+/* With windows off. */
+static void extremes_add(struct op_stats *op, const struct op_sample *s)
+{
+	if (!op->has_extremes) {
 		op->min_ns = s->duration_ns;
 		op->max_ns = s->duration_ns;
 		op->max_mem_delta = s->mem_delta;
 		op->max_peak_delta = s->mem_peak_delta;
 		op->max_depth = s->depth;
-	} else {
-		if (s->duration_ns < op->min_ns)
-			op->min_ns = s->duration_ns;
-		if (s->duration_ns > op->max_ns)
-			op->max_ns = s->duration_ns;
-		if (s->mem_delta > op->max_mem_delta)
-			op->max_mem_delta = s->mem_delta;
-		if (s->mem_peak_delta > op->max_peak_delta)
-			op->max_peak_delta = s->mem_peak_delta;
-		if (s->depth > op->max_depth)
-			op->max_depth = s->depth;
+		op->has_extremes = true;
+		return;
 	}
+	if (s->duration_ns < op->min_ns)
+		op->min_ns = s->duration_ns;
+	if (s->duration_ns > op->max_ns)
+		op->max_ns = s->duration_ns;
+	if (s->mem_delta > op->max_mem_delta)
+		op->max_mem_delta = s->mem_delta;
+	if (s->mem_peak_delta > op->max_peak_delta)
+		op->max_peak_delta = s->mem_peak_delta;
+	if (s->depth > op->max_depth)
+		op->max_depth = s->depth;
+}
+
+/* Counts a duration under its bound, if it is under one (le_counts is
+ * allocated). */
+static void le_count(const struct stats *st, struct op_stats *op, uint64_t d)
+{
+	size_t i = 0;
+
+	while (i < st->nbounds && d > st->bounds[i])
+		i++;
+	if (i < st->nbounds)
+		op->le_counts[i]++;
+}
+
+/* Returns 0, or -ENOMEM with op unchanged. */
+static int op_add_finished(const struct stats *st, struct op_stats *op, const struct op_sample *s)
+{
+	if (st->nbounds && !op->le_counts &&
+	    !(op->le_counts = calloc(st->nbounds, sizeof(*op->le_counts))))
+		return -ENOMEM;
+	if (histogram_add(&op->hist, s->duration_ns))
+		return -ENOMEM;
+	if (st->nbounds)
+		le_count(st, op, s->duration_ns);
+	if (st->win_seq)
+		window_add(op, st->win_seq, s);
+	else
+		extremes_add(op, s);
 	op->count++;
 	add_u64(&op->total_ns, s->duration_ns);
 	add_s64(&op->sum_mem_delta, s->mem_delta);
@@ -263,6 +359,8 @@ static int op_add_finished(struct op_stats *op, const struct op_sample *s)
 
 	if (s->has_resources) {
 		add_u64(&op->cpu_ns, s->cpu_ns);
+		if (s->duration_ns > s->cpu_ns)
+			add_u64(&op->off_cpu_ns, s->duration_ns - s->cpu_ns);
 		add_u64(&op->min_flt, s->min_flt);
 		add_u64(&op->maj_flt, s->maj_flt);
 		add_u64(&op->read_bytes, s->read_bytes);
@@ -313,10 +411,141 @@ int stats_add_hashed(struct stats *st, const char *name, uint64_t hash, const st
 	if (s->unfinished)
 		op->unfinished++;
 	else
-		err = op_add_finished(op, s);
+		err = op_add_finished(st, op, s);
 	if (!err && over)
 		st->over_limit++;
 	return err;
+}
+
+int stats_set_bounds(struct stats *st, const uint64_t *bounds_ns, size_t n)
+{
+	if (!st || n > STATS_MAX_BOUNDS || (n && !bounds_ns))
+		return -EINVAL;
+	st->bounds = bounds_ns;
+	st->nbounds = n;
+	return 0;
+}
+
+size_t stats_bounds(const struct stats *st, const uint64_t **bounds_ns)
+{
+	*bounds_ns = st ? st->bounds : NULL;
+	return st ? st->nbounds : 0;
+}
+
+void stats_window_start(struct stats *st)
+{
+	st->win_seq++;
+}
+
+void stats_fold(struct stats *st)
+{
+	for (size_t i = 0; st && i <= st->cap; i++) {
+		struct op_stats *op = i < st->cap ? st->slots[i].op : st->other;
+
+		if (op)
+			fold(op);
+	}
+}
+
+const struct op_stats *stats_next(const struct stats *st, size_t *cursor, uint64_t *hash)
+{
+	while (st && *cursor < st->cap) {
+		const struct slot *sl = &st->slots[(*cursor)++];
+
+		if (sl->op) {
+			if (hash)
+				*hash = sl->hash;
+			return sl->op;
+		}
+	}
+	if (st && *cursor == st->cap && st->other) {
+		(*cursor)++;
+		if (hash)
+			*hash = name_hash(st->other->name);
+		return st->other;
+	}
+	return NULL;
+}
+
+static uint64_t sub_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* d (empty) := what op of `now` gained over m, its earlier copy (NULL:
+ * none). Returns 0 or -ENOMEM. */
+static int op_since(const struct stats *now, const struct op_stats *op,
+		    const struct op_stats *m, struct op_stats *d)
+{
+	static const struct op_stats zero;
+	uint64_t min = op->min_ns, max = op->max_ns;
+
+	if (!m)
+		m = &zero;
+	d->count = op->count - m->count;
+	d->unfinished = op->unfinished - m->unfinished;
+	d->total_ns = sub_u64(op->total_ns, m->total_ns);
+	d->sum_mem_delta = (int64_t)((uint64_t)op->sum_mem_delta - (uint64_t)m->sum_mem_delta);
+	d->sum_peak_delta = (int64_t)((uint64_t)op->sum_peak_delta - (uint64_t)m->sum_peak_delta);
+	d->cpu_ns = sub_u64(op->cpu_ns, m->cpu_ns);
+	d->off_cpu_ns = sub_u64(op->off_cpu_ns, m->off_cpu_ns);
+	d->min_flt = sub_u64(op->min_flt, m->min_flt);
+	d->maj_flt = sub_u64(op->maj_flt, m->maj_flt);
+	d->read_bytes = sub_u64(op->read_bytes, m->read_bytes);
+	d->write_bytes = sub_u64(op->write_bytes, m->write_bytes);
+	d->records = sub_u64(op->records, m->records);
+	d->records_ns = sub_u64(op->records_ns, m->records_ns);
+	d->resource_samples = op->resource_samples - m->resource_samples;
+	d->resource_ns = sub_u64(op->resource_ns, m->resource_ns);
+	d->record_samples = op->record_samples - m->record_samples;
+	if (d->count && op->win.seq == now->win_seq && now->win_seq) {
+		d->min_ns = min = op->win.min_ns;
+		d->max_ns = max = op->win.max_ns;
+		d->max_mem_delta = op->win.max_mem_delta;
+		d->max_peak_delta = op->win.max_peak_delta;
+		d->max_depth = op->win.max_depth;
+	} else if (d->count) { /* no window: the extremes of all time */
+		d->min_ns = op->min_ns;
+		d->max_ns = op->max_ns;
+		d->max_mem_delta = op->max_mem_delta;
+		d->max_peak_delta = op->max_peak_delta;
+		d->max_depth = op->max_depth;
+	}
+	d->has_extremes = d->count > 0;
+	return histogram_diff(&d->hist, &op->hist, m == &zero ? NULL : &m->hist, min, max);
+}
+
+struct stats *stats_since(const struct stats *now, const struct stats *mark)
+{
+	struct stats *out = stats_new(now->max_named);
+	const struct op_stats *op;
+	size_t cursor = 0;
+	uint64_t hash;
+
+	if (!out)
+		return NULL;
+	while ((op = stats_next(now, &cursor, &hash))) {
+		const struct op_stats *m = NULL;
+		struct op_stats *d;
+		bool over;
+
+		if (mark)
+			m = op == now->other ? mark->other
+					     : slot_for(mark->slots, mark->cap, hash, op->name)->op;
+		if (m && m->count == op->count && m->unfinished == op->unfinished)
+			continue;
+		if (op == now->other)
+			d = out->other = op_new(STATS_OTHER_NAME);
+		else
+			d = stats_get(out, op->name, hash, &over);
+		if (!d || op_since(now, op, m, d))
+			goto fail;
+	}
+	out->over_limit = now->over_limit - (mark ? mark->over_limit : 0);
+	return out;
+fail:
+	stats_free(out);
+	return NULL;
 }
 
 size_t stats_size(const struct stats *st)

@@ -41,9 +41,27 @@ struct op_sample {
 	bool unfinished;        /* still open when tracing ended (not in timing stats) */
 };
 
+/* Most duration bounds a table counts samples under (stats_set_bounds). */
+#define STATS_MAX_BOUNDS 32
+
+/* The extremes of the samples added since the table's window started
+ * (stats_window_start), for reports of an interval; valid when seq is the
+ * table's window sequence number. */
+struct op_window {
+	uint64_t seq;
+	uint64_t min_ns, max_ns;
+	int64_t max_mem_delta, max_peak_delta;
+	uint32_t max_depth;
+};
+
 /* Statistics of one operation name. Times in ns, memory in bytes. Only
  * finished samples count towards count/total/min/max/memory; an unfinished
- * sample only increments `unfinished` (it does not touch max_depth). */
+ * sample only increments `unfinished` (it does not touch max_depth).
+ *
+ * With windows on (stats_window_start), a sample updates its window's
+ * extremes only, not min_ns, max_ns, max_mem_delta, max_peak_delta and
+ * max_depth too (one set of comparisons per sample, not two): those are
+ * current after stats_fold. */
 struct op_stats {
 	char *name;         /* raw bytes from the target, NUL-terminated, at most
 			     * STATS_NAME_MAX; stored right after the struct */
@@ -56,6 +74,7 @@ struct op_stats {
 	int64_t sum_peak_delta;
 	int64_t max_peak_delta;
 	uint64_t cpu_ns;         /* summed over samples with resources */
+	uint64_t off_cpu_ns;     /* their duration - cpu_ns, each clamped at 0, summed */
 	uint64_t min_flt, maj_flt;
 	uint64_t read_bytes, write_bytes;
 	uint64_t records;        /* summed over samples that carried a count */
@@ -65,7 +84,11 @@ struct op_stats {
 	uint64_t record_samples;
 	uint64_t unfinished;     /* samples still open at the end */
 	uint32_t max_depth;
+	bool has_extremes;       /* the five extremes above hold a sample */
 	struct histogram hist;   /* durations (ns) of the finished samples */
+	uint64_t *le_counts;     /* with bounds set: le_counts[i] finished samples with
+				  * bounds[i-1] < duration <= bounds[i]; NULL until one */
+	struct op_window win;
 };
 
 struct stats;
@@ -77,8 +100,40 @@ struct stats *stats_new(size_t max_operations);
 /* Frees the table and every name it owns. NULL is allowed. */
 void stats_free(struct stats *st);
 
-/* A deep copy of st (same cap on names), or NULL on allocation failure. */
+/* A deep copy of st (same cap on names and bounds; its extremes folded,
+ * windows off), or NULL on allocation failure. */
 struct stats *stats_clone(const struct stats *st);
+
+/* Makes the table count finished samples per duration bound too
+ * (op_stats.le_counts; Prometheus histograms need exact counts per bound):
+ * bounds_ns[0..n) ascending, n <= STATS_MAX_BOUNDS, not copied (it must
+ * outlive the table and its clones). Call it before the first sample.
+ * Returns 0 or -EINVAL. */
+int stats_set_bounds(struct stats *st, const uint64_t *bounds_ns, size_t n);
+
+/* The bounds set (NULL, 0 if none). */
+size_t stats_bounds(const struct stats *st, const uint64_t **bounds_ns);
+
+/* Starts a new window: from now on, each entry's `win` holds the extremes
+ * of the samples added since this call. The first call turns windows on. */
+void stats_window_start(struct stats *st);
+
+/* Brings every entry's extremes of all time up to date (see struct
+ * op_stats); call it before reading them from a table with windows on.
+ * Windows stay as they are. */
+void stats_fold(struct stats *st);
+
+/* What was added to `now` since `mark` was cloned from it (NULL: since it
+ * was made) and stats_window_start was called on it: a new table (same cap
+ * on names, no bounds) with, per entry that gained samples, the
+ * differences of every sum and count, the histogram of the durations added,
+ * and the window's extremes as min and max. NULL on allocation failure. */
+struct stats *stats_since(const struct stats *now, const struct stats *mark);
+
+/* Iterates over every entry (the overflow entry last), in no particular
+ * order: start with *cursor = 0; NULL at the end. *hash (if not NULL) is
+ * the entry's stats_hash. */
+const struct op_stats *stats_next(const struct stats *st, size_t *cursor, uint64_t *hash);
 
 /* Adds one sample for `name` (copied, cut at STATS_NAME_MAX bytes): to its
  * entry, created if the table holds fewer than max_operations names, else
@@ -131,15 +186,17 @@ ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
  * whatever the number of samples or of distinct names: N named entries and
  * the overflow entry, each at most
  *
- *   struct op_stats and its name (232 + 64) + 32 ..................    328
+ *   struct op_stats and its name (296 + 64) + 32 ..................    392
+ *   its counts per duration bound, with bounds set (stats_set_bounds),
+ *   at most STATS_MAX_BOUNDS 8-byte counters + 32 .................    288
  *   its histogram's counters, HISTOGRAM_MAX_BYTES + 32 ........... 30,240
  *   its share of the slot array: fewer than 4N 16-byte slots,
  *   and 1.5 times that while the array doubles (STATS_SLOT_SHARE) .     96
- *                                             STATS_ENTRY_MAX_BYTES 30,664
+ *                                             STATS_ENTRY_MAX_BYTES 31,016
  *
  * plus STATS_FIXED_BYTES (32 KiB): struct stats, the smallest slot array,
  * and one histogram's counters twice while realloc moves them. For the
- * default N = 10,000: 306.7 MB (292.5 MiB). That needs every operation's
+ * default N = 10,000: 310.2 MB (295.9 MiB). That needs every operation's
  * durations spread over all 236 quarter powers of two, from 0 ns to 584
  * years, and 2^32 of them in one bucket (64-bit counters); durations within
  * a power of two or two take 32-320 bytes of counters, so 0.4-0.8 KB per
@@ -147,7 +204,7 @@ ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
  *
  * Writing a report (report_write_text, report_write_json; one at a time)
  * adds at most STATS_REPORT_FIXED_BYTES + (N + 1) x STATS_REPORT_ENTRY_BYTES
- * (20.5 MB for N = 10,000), so STATS_REPORT_BOUND(N) in all (327.3 MB): per
+ * (20.5 MB for N = 10,000), so STATS_REPORT_BOUND(N) in all (330.8 MB): per
  * entry a pointer in the sorted list, the set of JSON keys if some name is
  * not valid UTF-8 (at most ~450 bytes a key), and, the most, the
  * suggestions the rules (report/rules.c) may make of it (a few texts and
@@ -165,8 +222,8 @@ ssize_t stats_sorted_alloc(const struct stats *st, const struct op_stats ***out)
 #define STATS_ALLOC_SLACK 32u
 #define STATS_SLOT_SHARE 96u
 #define STATS_ENTRY_MAX_BYTES                                                             \
-	(sizeof(struct op_stats) + STATS_NAME_MAX + 1 + HISTOGRAM_MAX_BYTES +              \
-	 2 * STATS_ALLOC_SLACK + STATS_SLOT_SHARE)
+	(sizeof(struct op_stats) + STATS_NAME_MAX + 1 + STATS_MAX_BOUNDS * 8u +             \
+	 HISTOGRAM_MAX_BYTES + 3 * STATS_ALLOC_SLACK + STATS_SLOT_SHARE)
 #define STATS_FIXED_BYTES 32768u
 #define STATS_MEMORY_BOUND(n) (STATS_FIXED_BYTES + ((size_t)(n) + 1) * STATS_ENTRY_MAX_BYTES)
 #define STATS_REPORT_FIXED_BYTES 65536u

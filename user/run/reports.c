@@ -107,6 +107,7 @@ static int fill_input(struct run *r, struct report_input *in, struct report_coun
 	size_t np = procstats_count(r->pstats);
 	int err = r->tr ? tracer_counters(r->tr, bpf) : 0;
 
+	stats_fold(r->stats); /* -i keeps its extremes apart (stats.h) */
 	in->pids = r->targets;
 	in->npids = (size_t)r->ntargets;
 	in->counters = counters;
@@ -181,9 +182,9 @@ int reports_interval(struct run *r, uint64_t now)
 		.start = r->t0_unix + (double)(r->interval_t0 - r->t0_ns) / 1e9,
 		.end = r->t0_unix + (double)(now - r->t0_ns) / 1e9,
 	};
-	struct report_input in = { .stats = r->istats, .interval = &iv };
-	struct stats *next = stats_new((size_t)r->o->set.max_operations);
-	int err = next ? 0 : -ENOMEM;
+	struct stats *since = stats_since(r->stats, r->imark), *mark = stats_clone(r->stats);
+	struct report_input in = { .stats = since, .interval = &iv };
+	int err = since && mark ? 0 : -ENOMEM;
 
 	err = err ?: fill_input(r, &in, counters, &procs, r->stream);
 	in.procs = NULL; /* an interval is the aggregate's */
@@ -197,9 +198,11 @@ int reports_interval(struct run *r, uint64_t now)
 		report_release(&in);
 	}
 	free(procs);
-	if (next) {
-		stats_free(r->istats);
-		r->istats = next;
+	stats_free(since);
+	if (mark) {
+		stats_free(r->imark);
+		r->imark = mark;
+		stats_window_start(r->stats);
 		r->interval_t0 = now;
 	}
 	if (err) {

@@ -49,7 +49,7 @@ struct run {
 	struct intake in;
 	/* What the operations feed (sinks of the intake): */
 	struct stats *stats;         /* the aggregate, for the whole trace */
-	struct stats *istats;        /* the current interval's (-i) */
+	struct stats *imark;         /* -i: a copy of stats when the interval began (NULL: empty) */
 	struct paths *paths;         /* the operation tree */
 	uint32_t *fold;              /* exited processes to fold, one drain's */
 	size_t nfold, cap_fold;
@@ -96,8 +96,9 @@ uint64_t run_now_ns(void);
 int run_drain(struct run *r, bool final);
 
 /* Fills out[] with every counter of the report (RUN_NCOUNTERS at most) from
- * the BPF counters bpf[] and the loader's; returns how many. */
-size_t run_counters(const struct run *r, const uint64_t bpf[ETL_CNT__MAX],
+ * the BPF counters bpf[] and the loader's; returns how many. Brings the
+ * Prometheus series up to date first (one counter is theirs). */
+size_t run_counters(struct run *r, const uint64_t bpf[ETL_CNT__MAX],
 		    struct report_counter *out);
 
 /* reports.c: the reports. Each returns 0 or an exit code after saying why. */

@@ -81,8 +81,6 @@ static void stats_sink(void *ctx, const struct op_event *ev)
 	struct run *r = ctx;
 	int err = stats_add_hashed(r->stats, ev->name, ev->name_hash, ev->s);
 
-	if (!err && r->istats)
-		err = stats_add_hashed(r->istats, ev->name, ev->name_hash, ev->s);
 	if (err && !r->stats_err)
 		r->stats_err = err;
 }
@@ -690,11 +688,12 @@ static const char *const bpf_counter_keys[ETL_CNT__MAX] = {
 	[ETL_CNT_PROCS_FULL] = "processes_not_followed",
 };
 
-size_t run_counters(const struct run *r, const uint64_t bpf[ETL_CNT__MAX],
+size_t run_counters(struct run *r, const uint64_t bpf[ETL_CNT__MAX],
 		    struct report_counter *out)
 {
 	size_t n = 0;
 
+	procstats_series(r->pstats);
 	for (int i = 0; i < ETL_CNT__MAX; i++)
 		out[n++] = (struct report_counter){ bpf_counter_keys[i], bpf[i] };
 	out[n++] = (struct report_counter){ "records", r->in.records };
@@ -773,7 +772,7 @@ static int finish(struct run *r)
 	say_losses(r, bpf);
 	/* -i: the interval cut short by the end, before the cumulative
 	 * report (the counters are read from BPF, still loaded). */
-	if (r->istats)
+	if (r->o->interval > 0)
 		irc = reports_interval(r, r->end_ns);
 	/* Nothing stays loaded while the report is written. */
 	r->short_records = tracer_short_records(r->tr);
@@ -870,7 +869,7 @@ static void cleanup(struct run *r)
 	perf_ops_free(&r->base);
 	intake_free(&r->in);
 	stats_free(r->stats);
-	stats_free(r->istats);
+	stats_free(r->imark);
 	paths_free(r->paths);
 	free(r->fold);
 	procstats_free(r->pstats);
@@ -892,15 +891,23 @@ static int open_sinks(struct run *r)
 
 	r->stats = stats_new(max_ops);
 	r->paths = paths_new(max_ops);
-	r->pstats = r->stats ? procstats_new(r->procs, r->stats, PROCS_REPORTED, max_ops) : NULL;
-	if (!r->stats || !r->paths || !r->pstats)
+	if (!r->stats || !r->paths)
 		return -ENOMEM;
-	if (o->interval > 0 && !(r->istats = stats_new(max_ops)))
+	/* --metrics: the series are derived from the statistics per process
+	 * (procstats.h), which count per bucket bound for them. */
+	if (o->set.metrics && o->set.metrics_address[0]) {
+		size_t nb = sizeof(duration_bounds_ns) / sizeof(duration_bounds_ns[0]);
+
+		if (!(r->series = series_new(max_ops, duration_bounds_ns, nb)))
+			return -ENOMEM;
+		stats_set_bounds(r->stats, duration_bounds_ns, nb);
+	}
+	r->pstats = procstats_new(r->procs, r->stats, r->series, PROCS_REPORTED, max_ops);
+	if (!r->pstats)
 		return -ENOMEM;
-	if (o->set.metrics && o->set.metrics_address[0] &&
-	    !(r->series = series_new(max_ops, duration_bounds_ns,
-				     sizeof(duration_bounds_ns) / sizeof(duration_bounds_ns[0]))))
-		return -ENOMEM;
+	/* -i: an interval is what the aggregate gained since it began. */
+	if (o->interval > 0)
+		stats_window_start(r->stats);
 	/* The HTML page shows the timeline too. */
 	if ((r->rs.timeline || r->rs.html) && !(r->timeline = timeline_new(o->timeline_max)))
 		return -ENOMEM;
@@ -909,8 +916,6 @@ static int open_sinks(struct run *r)
 	intake_add_sink(&r->in, procstats_sink, r->pstats); /* before the aggregate's */
 	intake_add_sink(&r->in, stats_sink, r);
 	intake_add_sink(&r->in, paths_sink_of, r);
-	if (r->series)
-		intake_add_sink(&r->in, series_sink, r->series);
 	if (r->timeline)
 		intake_add_sink(&r->in, timeline_sink, r->timeline);
 	intake_init(&r->snap, r->procs);
