@@ -509,7 +509,7 @@ bench-postgres: $(OUT)/.deps-bench
 # command gets ETLTRACE_TIMING=loose: code runs 10-30x slower there (qemu's TCG), so
 # the suites widen how much longer than its ground truth a duration may come out,
 # and check everything else exactly. By default KERNEL_TEST is bpf_smoke and every
-# integration suite (KERNEL_SUITES): about 7 minutes in the 6.1 guest on 2 cores,
+# integration suite (KERNEL_SUITES): about 11 minutes in the 6.1 guest (one vCPU),
 # under 1 on the host. A guest whose kernel reports a stall (run-in-kernel exit 123)
 # runs once more.
 KERNELS       ?= host 6.1
