@@ -10,7 +10,7 @@
 #                   libetlprobe: make bench-lib, Python: make bench-python,
 #                   PostgreSQL: make bench-postgres)
 #   make bench-attach  what attaching costs per probe site (BENCH_KERNEL=6.1: in qemu)
-#   make soak       etltrace -b for SOAK_SECONDS (default 600) under SOAK_RATE
+#   make soak       etltrace -b -i 10 --metrics for SOAK_SECONDS (default 600) under SOAK_RATE
 #                   operations/s (default 100000), a new thread every 10 ms and
 #                   a new process every second: its RSS and fds over time, and
 #                   records lost (root; not part of make test)
@@ -458,8 +458,9 @@ bench-attach: $(OUT)/.deps-bench $(if $(filter-out host,$(BENCH_KERNEL)),$(OUT)/
 	$(Q)$(if $(filter-out host,$(BENCH_KERNEL)),tests/kernels/run-in-kernel --kernel $(BENCH_KERNEL) --) \
 		sh -c '$(ATTACH_RUNS)'
 
-# The soak (bench/soak.c): etltrace -b on tests/progs/workers, a new process
-# of it every second, each running `workers churn 1 SOAK_RATE`.
+# The soak (bench/soak.c): etltrace -b -i 10 --metrics on tests/progs/workers,
+# scraped every second, a new process of it every second, each running
+# `workers churn 1 SOAK_RATE`.
 SOAK_SECONDS ?= 600
 SOAK_RATE    ?= 100000
 

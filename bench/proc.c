@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 /* proc.c - spawn, talk to, wait for and inspect children. See proc.h. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,4 +309,48 @@ long proc_status_kb(pid_t pid, const char *key)
 	}
 	fclose(f);
 	return kb;
+}
+
+int loopback_free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+bool scrape_metrics(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+				  "Connection: close\r\n\r\n";
+	char buf[65536], head[16] = "";
+	size_t got = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = false;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+		goto out;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (got < sizeof(head) - 1)
+			memcpy(head + got, buf, (size_t)n < sizeof(head) - 1 - got
+							? (size_t)n : sizeof(head) - 1 - got);
+		got += (size_t)n;
+	}
+	ok = n == 0 && !strncmp(head, "HTTP/1.1 200", 12);
+out:
+	close(fd);
+	return ok;
 }

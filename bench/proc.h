@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proc.h - children of the bench driver and what /proc says about them.
+ * proc.h - children of the bench drivers, what /proc says about them, and
+ * etltrace's metrics endpoint on loopback.
  */
 #ifndef BENCH_PROC_H
 #define BENCH_PROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -70,5 +72,12 @@ uint64_t mono_ns(void);
 
 /* Sleeps for ms milliseconds. */
 void sleep_ms(long ms);
+
+/* A loopback port nobody listens on now (for etltrace --metrics), or -1. */
+int loopback_free_port(void);
+
+/* One GET of http://127.0.0.1:port/metrics, as Prometheus scrapes it: true
+ * on a 200 answer read to its end. */
+bool scrape_metrics(int port);
 
 #endif /* BENCH_PROC_H */

@@ -284,42 +284,12 @@ struct scraper {
 	long ok, failed;
 };
 
-/* One GET of /metrics. Returns true on a 200 answer read to its end. */
-static bool scrape_once(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-				  "Connection: close\r\n\r\n";
-	char buf[65536], head[16] = "";
-	size_t got = 0;
-	ssize_t n;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok = false;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
-		goto out;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (got < sizeof(head) - 1)
-			memcpy(head + got, buf, (size_t)n < sizeof(head) - 1 - got
-							? (size_t)n : sizeof(head) - 1 - got);
-		got += (size_t)n;
-	}
-	ok = n == 0 && !strncmp(head, "HTTP/1.1 200", 12);
-out:
-	close(fd);
-	return ok;
-}
-
 static void *scrape_loop(void *arg)
 {
 	struct scraper *sc = arg;
 
 	while (!sc->stop) {
-		if (scrape_once(sc->port))
+		if (scrape_metrics(sc->port))
 			sc->ok++;
 		else
 			sc->failed++;
@@ -327,22 +297,6 @@ static void *scrape_loop(void *arg)
 			sleep_ms(50);
 	}
 	return NULL;
-}
-
-/* A loopback port nobody listens on now (for etltrace --metrics). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
 }
 
 /* Runs one measurement. Returns 0, or -1 after saying why on stderr. */
@@ -1272,7 +1226,7 @@ static int setup(struct env *e, const char *build)
 	if (path_join(e->report, sizeof(e->report), e->tmpdir, "report.json"))
 		return -1;
 	e->ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	e->metrics_port = free_port();
+	e->metrics_port = loopback_free_port();
 	if (e->metrics_port < 0) {
 		fprintf(stderr, "bench: no free loopback port for etltrace --metrics\n");
 		return -1;

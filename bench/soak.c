@@ -5,7 +5,9 @@
  *
  *   soak [--seconds N (default 600)] [--rate OPS (default 100000)] ETLTRACE WORKERS
  *
- * Starts `ETLTRACE -b WORKERS --format json -o FILE` and, once it is ready,
+ * Starts `ETLTRACE -b WORKERS -i 10 --metrics 127.0.0.1:PORT --format json
+ * -o FILE` (as an operator leaves it running: a report every 10 s, scraped
+ * by Prometheus every second, which this driver does) and, once it is ready,
  * a new process of WORKERS every second (`workers churn 1 OPS`: OPS
  * operations over one second from a new thread every 10 ms, each thread
  * living about 50 ms), for N seconds. Every second it reads etltrace's
@@ -19,7 +21,7 @@
  * Targets (issue 11), printed PASS or MISS: no record lost; no more fds at
  * the end than at minute 1; resident memory at the end within 10% of minute
  * 1's ("flat": etltrace keeps a summary per process by design, so it does
- * grow a little with every process seen).
+ * grow a little with every process seen); every scrape answered 200.
  *
  * Exit status: 0 when the soak ran (whatever PASS/MISS says), 1 when it
  * could not (the reason is on stderr).
@@ -58,6 +60,8 @@ struct soak {
 	long rate;
 	struct child tracer;
 	char dir[64], report[96];
+	int port;           /* etltrace's --metrics */
+	long scrapes, scrapes_failed;
 	struct child live[LIVE_MAX];
 	int started[LIVE_MAX]; /* the second each was started */
 	long processes, failed, ran;
@@ -205,6 +209,10 @@ static int load(struct soak *s)
 		}
 		if (start_process(s, t))
 			return -1;
+		if (scrape_metrics(s->port))
+			s->scrapes++;
+		else
+			s->scrapes_failed++;
 	}
 	for (int i = 0; i < LIVE_MAX; i++)
 		if (s->live[i].pid > 0)
@@ -237,12 +245,39 @@ static const char *verdict(bool ok)
 	return ok ? "PASS" : "MISS";
 }
 
+/* The last line of path (NDJSON: -i's reports, the cumulative one last)
+ * parsed, and the number of lines before it; NULL if there is none. */
+static struct json_object *last_line_json(const char *path, long *before)
+{
+	struct json_object *j = NULL;
+	char *line = NULL, *last = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+
+	*before = 0;
+	while (f && getline(&line, &cap, f) > 0) {
+		if (line[0] == '\n')
+			continue;
+		*before += last != NULL;
+		free(last);
+		last = strdup(line);
+	}
+	if (last)
+		j = json_tokener_parse(last);
+	free(last);
+	free(line);
+	if (f)
+		fclose(f);
+	return j;
+}
+
 /* Stops etltrace and compares its report with what ran. */
 static int judge(struct soak *s)
 {
 	struct json_object *r, *procs;
 	long long counted, unfinished, full, lost;
 	double growth;
+	long intervals;
 	int err;
 
 	kill(s->tracer.pid, SIGINT);
@@ -251,7 +286,7 @@ static int judge(struct soak *s)
 		fprintf(stderr, "soak: etltrace did not end cleanly (status %d)\n", s->tracer.status);
 		return -1;
 	}
-	r = json_object_from_file(s->report);
+	r = last_line_json(s->report, &intervals);
 	if (!r) {
 		fprintf(stderr, "soak: no report in %s\n", s->report);
 		return -1;
@@ -267,7 +302,8 @@ static int judge(struct soak *s)
 	printf("\n%d s, %ld processes (%ld failed), %ld operations run (%.0f/s), %lld counted, "
 	       "%lld unfinished\n", s->seconds, s->processes, s->failed, s->ran,
 	       (double)s->ran / s->seconds, counted, unfinished);
-	printf("processes in the report: %zu\n", procs ? json_object_array_length(procs) : 0);
+	printf("processes in the report: %zu; interval reports: %ld\n",
+	       procs ? json_object_array_length(procs) : 0, intervals);
 	printf("  %s  records lost: %lld (run - counted), ringbuf_full %lld (target 0)\n",
 	       verdict(lost == 0 && full == 0 && !s->failed), lost, full);
 	printf("  %s  fds: %d at %d s, %d at the end (target: no more)\n",
@@ -275,6 +311,8 @@ static int judge(struct soak *s)
 	printf("  %s  RSS: %ld KiB at %d s, %ld KiB at the end (%+.1f%%; target within %.0f%%)\n",
 	       verdict(growth <= RSS_FLAT_FRACTION), s->minute1.rss_kb, s->minute1.t, s->end.rss_kb,
 	       100.0 * growth, 100.0 * RSS_FLAT_FRACTION);
+	printf("  %s  /metrics scraped every second: %ld answered 200, %ld did not (target 0)\n",
+	       verdict(!s->scrapes_failed && s->scrapes), s->scrapes, s->scrapes_failed);
 	json_object_put(r);
 	return 0;
 }
@@ -287,6 +325,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct soak s = { .seconds = 600, .rate = 100000, .tracer = CHILD_NONE };
+	char metrics[32];
 	char line[512], skipped[4096] = "";
 	int opt, rc = 1;
 
@@ -306,6 +345,12 @@ int main(int argc, char **argv)
 	}
 	s.etltrace = argv[optind];
 	s.workers = argv[optind + 1];
+	s.port = loopback_free_port();
+	if (s.port < 0) {
+		fprintf(stderr, "soak: no free loopback port for etltrace --metrics\n");
+		return 1;
+	}
+	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", s.port);
 	snprintf(s.dir, sizeof(s.dir), "/tmp/etltrace-soak-XXXXXX");
 	if (!mkdtemp(s.dir)) {
 		fprintf(stderr, "soak: cannot create a temporary directory: %s\n", strerror(errno));
@@ -313,8 +358,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(s.report, sizeof(s.report), "%s/report.json", s.dir);
 	{
-		char *targv[] = { (char *)s.etltrace, "-b", (char *)s.workers, "--format", "json", "-o",
-				  s.report, NULL };
+		char *targv[] = { (char *)s.etltrace, "-b", (char *)s.workers, "-i", "10", "--metrics",
+				  metrics, "--format", "json", "-o", s.report, NULL };
 		int err = child_spawn(targv, -1, &s.tracer);
 
 		if (!err)
