@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* harness.c - spawn, synchronise, collect. See harness.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -890,4 +893,39 @@ int proc_fd_count(pid_t pid)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+void expect_refused(char *const args[], int code, const char *needle)
+{
+	struct json_object *r;
+	char *err;
+	int rc = run_etltrace(args, &r, &err);
+
+	if (rc != code || count_lines(err) != 1 || !strstr(err, needle))
+		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
+	assert_null(r);
+	free(err);
 }

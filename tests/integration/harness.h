@@ -196,4 +196,11 @@ int proc_fd_count(pid_t pid);
 /* Milliseconds on CLOCK_MONOTONIC. */
 long long now_ms(void);
 
+/* A TCP port of 127.0.0.1 nobody listens on now, or -1. */
+int free_port(void);
+
+/* Runs etltrace with args and asserts that it exits code, with one line on
+ * stderr holding needle, and no report. */
+void expect_refused(char *const args[], int code, const char *needle);
+
 #endif /* ETLTRACE_HARNESS_H */

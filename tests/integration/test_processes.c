@@ -717,27 +717,6 @@ static void test_b_a_reused_pid_gets_a_section_of_its_own(void **state)
 	json_object_put(r);
 }
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; s && *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-static void expect_refused(char *const args[], int code, const char *needle)
-{
-	struct json_object *r;
-	char *err;
-	int rc = run_etltrace(args, &r, &err);
-
-	if (rc != code || count_lines(err) != 1 || !strstr(err, needle))
-		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
-	assert_null(r);
-	free(err);
-}
-
 static void test_b_refuses_what_it_cannot_trace(void **state)
 {
 	char text[] = "/tmp/etltrace-text-XXXXXX";

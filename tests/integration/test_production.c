@@ -614,28 +614,6 @@ static void test_a_storm_of_sigusr1_loses_nothing(void **state)
 
 /* --- bad input ------------------------------------------------------------ */
 
-static int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; s && *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* etltrace args exits code with one line on stderr holding needle. */
-static void expect_refused(char *const args[], int code, const char *needle)
-{
-	struct json_object *r;
-	char *err;
-	int rc = run_etltrace(args, &r, &err);
-
-	if (rc != code || count_lines(err) != 1 || !strstr(err, needle))
-		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
-	assert_null(r);
-	free(err);
-}
-
 static void test_bad_intervals_exit_2(void **state)
 {
 	char *zero[] = { "-i", "0", "-p", "1", NULL };

@@ -100,21 +100,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* A TCP port of 127.0.0.1 nobody listens on now. */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /* A TCP connection to 127.0.0.1:port, its receive buffer set to rcvbuf
  * bytes first unless 0 (so that a client that never reads stops the
  * server's writes early); -1 on failure. */
