@@ -909,7 +909,7 @@ int free_port(void)
 	return port;
 }
 
-static int count_lines(const char *s)
+int line_count(const char *s)
 {
 	int n = 0;
 
@@ -920,12 +920,15 @@ static int count_lines(const char *s)
 
 void expect_refused(char *const args[], int code, const char *needle)
 {
+	unsigned int before = last_prog_id();
 	struct json_object *r;
 	char *err;
 	int rc = run_etltrace(args, &r, &err);
 
-	if (rc != code || count_lines(err) != 1 || !strstr(err, needle))
+	if (rc != code || line_count(err) != 1 || !strstr(err, needle))
 		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
 	assert_null(r);
+	assert_int_equal(loaded_progs("op_start", before), 0);
+	assert_int_equal(loaded_progs("op_end", before), 0);
 	free(err);
 }

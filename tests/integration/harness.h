@@ -199,8 +199,11 @@ long long now_ms(void);
 /* A TCP port of 127.0.0.1 nobody listens on now, or -1. */
 int free_port(void);
 
+/* Lines (newlines) in s; 0 for NULL. */
+int line_count(const char *s);
+
 /* Runs etltrace with args and asserts that it exits code, with one line on
- * stderr holding needle, and no report. */
+ * stderr holding needle, no report, and no etltrace program left loaded. */
 void expect_refused(char *const args[], int code, const char *needle);
 
 #endif /* ETLTRACE_HARNESS_H */

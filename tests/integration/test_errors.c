@@ -20,32 +20,6 @@
 /* Exit codes documented in README.md and --help. */
 enum { USAGE = 2, NO_TARGET = 3, NO_MARKERS = 4, PERM = 5 };
 
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; s && *s; s++)
-		n += *s == '\n';
-	return n;
-}
-
-/* Runs etltrace with args; checks exit code, a single stderr line holding
- * `needle`, and that no etltrace program is left loaded. */
-static void expect_failure(char *const args[], int code, const char *needle)
-{
-	unsigned int before = last_prog_id();
-	struct json_object *r;
-	char *err;
-	int rc = run_etltrace(args, &r, &err);
-
-	if (rc != code || lines(err) != 1 || !strstr(err, needle))
-		fail_msg("exit %d (want %d), stderr: %s", rc, code, err ? err : "(none)");
-	assert_null(r);
-	assert_int_equal(loaded_progs("op_start", before), 0);
-	assert_int_equal(loaded_progs("op_end", before), 0);
-	free(err);
-}
-
 static void test_nonexistent_pid_exits_3(void **state)
 {
 	char pid[16], *args[] = { "-p", pid, NULL };
@@ -56,7 +30,7 @@ static void test_nonexistent_pid_exits_3(void **state)
 		_exit(0);
 	waitpid(p, NULL, 0); /* reaped: that pid is now free */
 	snprintf(pid, sizeof(pid), "%d", (int)p);
-	expect_failure(args, NO_TARGET, "no such process");
+	expect_refused(args, NO_TARGET, "no such process");
 }
 
 static void test_kernel_thread_exits_3(void **state)
@@ -64,7 +38,7 @@ static void test_kernel_thread_exits_3(void **state)
 	char *args[] = { "-p", "2", NULL }; /* kthreadd */
 
 	(void)state;
-	expect_failure(args, NO_TARGET, "kernel thread");
+	expect_refused(args, NO_TARGET, "kernel thread");
 }
 
 static void test_process_without_markers_exits_4_naming_what_was_searched(void **state)
@@ -76,7 +50,7 @@ static void test_process_without_markers_exits_4_naming_what_was_searched(void *
 	(void)state;
 	assert_int_equal(target_start(targv, &target), 0);
 	snprintf(pid, sizeof(pid), "%d", (int)target.pid);
-	expect_failure(args, NO_MARKERS, "searched: /usr/bin/dash");
+	expect_refused(args, NO_MARKERS, "searched: /usr/bin/dash");
 	target_release(&target);
 	child_wait(&target);
 }
@@ -94,7 +68,7 @@ static void test_command_without_markers_exits_4(void **state)
 
 	(void)state;
 	line = err ? strchr(err, '\n') : NULL;
-	if (rc != NO_MARKERS || !line || !strstr(err, "etltrace: ready:") || lines(line + 1) != 1 ||
+	if (rc != NO_MARKERS || !line || !strstr(err, "etltrace: ready:") || line_count(line + 1) != 1 ||
 	    !strstr(line, "no etl USDT markers in process") ||
 	    !strstr(line, "/usr/bin/true, ") || !strstr(line, "every library it loaded later"))
 		fail_msg("exit %d (want %d), stderr: %s", rc, NO_MARKERS, err ? err : "(none)");
@@ -108,7 +82,7 @@ static void test_command_not_found_exits_2(void **state)
 	char *args[] = { "--", "/nonexistent/etl_job", NULL };
 
 	(void)state;
-	expect_failure(args, USAGE, "cannot run");
+	expect_refused(args, USAGE, "cannot run");
 }
 
 static void test_bad_option_values_exit_2(void **state)
@@ -121,12 +95,12 @@ static void test_bad_option_values_exit_2(void **state)
 	char *none[] = { NULL };
 
 	(void)state;
-	expect_failure(bad_pid, USAGE, "invalid PID '12abc'");
-	expect_failure(bad_dur, USAGE, "invalid duration");
-	expect_failure(bad_fmt, USAGE, "invalid format 'yaml'");
-	expect_failure(bad_thr, USAGE, "invalid --slow-threshold");
-	expect_failure(both, USAGE, "not several");
-	expect_failure(none, USAGE, "nothing to trace");
+	expect_refused(bad_pid, USAGE, "invalid PID '12abc'");
+	expect_refused(bad_dur, USAGE, "invalid duration");
+	expect_refused(bad_fmt, USAGE, "invalid format 'yaml'");
+	expect_refused(bad_thr, USAGE, "invalid --slow-threshold");
+	expect_refused(both, USAGE, "not several");
+	expect_refused(none, USAGE, "nothing to trace");
 }
 
 static void test_unknown_option_exits_2(void **state)
@@ -140,7 +114,7 @@ static void test_unknown_option_exits_2(void **state)
 	/* argp's standard pair: the problem, then where to look. */
 	assert_non_null(strstr(err, "unrecognized option '--frobnicate'"));
 	assert_non_null(strstr(err, "--help"));
-	assert_true(lines(err) <= 2);
+	assert_true(line_count(err) <= 2);
 	free(err);
 }
 
@@ -174,7 +148,7 @@ static void test_not_root_exits_5(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), PERM);
 	assert_non_null(strstr(out, "sudo"));
-	assert_int_equal(lines(out), 1);
+	assert_int_equal(line_count(out), 1);
 }
 
 int main(void)

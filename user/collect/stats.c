@@ -121,13 +121,32 @@ void stats_free(struct stats *st)
 	free(st);
 }
 
-/* Merges op's window into its extremes of all time. Idempotent. */
-static void fold(struct op_stats *op)
+/* A sample's extremes, as a window of one. */
+static struct op_window window_of(const struct op_sample *s, uint64_t seq)
 {
-	const struct op_window *w = &op->win;
+	return (struct op_window){ seq, s->duration_ns, s->duration_ns, s->mem_delta,
+				   s->mem_peak_delta, s->depth };
+}
 
-	if (!w->seq)
-		return;
+/* Merges w's extremes into a's. */
+static void window_merge(struct op_window *a, const struct op_window *w)
+{
+	if (w->min_ns < a->min_ns)
+		a->min_ns = w->min_ns;
+	if (w->max_ns > a->max_ns)
+		a->max_ns = w->max_ns;
+	if (w->max_mem_delta > a->max_mem_delta)
+		a->max_mem_delta = w->max_mem_delta;
+	if (w->max_peak_delta > a->max_peak_delta)
+		a->max_peak_delta = w->max_peak_delta;
+	if (w->max_depth > a->max_depth)
+		a->max_depth = w->max_depth;
+}
+
+/* Merges w's extremes into op's of all time (a field of op is written only
+ * when it changes: this runs per sample without -i). */
+static void extremes_merge(struct op_stats *op, const struct op_window *w)
+{
 	if (!op->has_extremes) {
 		op->min_ns = w->min_ns;
 		op->max_ns = w->max_ns;
@@ -147,6 +166,13 @@ static void fold(struct op_stats *op)
 		op->max_peak_delta = w->max_peak_delta;
 	if (w->max_depth > op->max_depth)
 		op->max_depth = w->max_depth;
+}
+
+/* Merges op's window into its extremes of all time. Idempotent. */
+static void fold(struct op_stats *op)
+{
+	if (op->win.seq)
+		extremes_merge(op, &op->win);
 }
 
 /* A copy of op (of a table with nbounds bounds), its name, histogram and
@@ -282,48 +308,14 @@ static void add_s64(int64_t *sum, int64_t v)
  * starts it over. */
 static void window_add(struct op_stats *op, uint64_t seq, const struct op_sample *s)
 {
-	struct op_window *w = &op->win;
+	struct op_window w = window_of(s, seq);
 
-	if (w->seq != seq) {
-		fold(op);
-		*w = (struct op_window){ seq, s->duration_ns, s->duration_ns, s->mem_delta,
-					 s->mem_peak_delta, s->depth };
+	if (op->win.seq == seq) {
+		window_merge(&op->win, &w);
 		return;
 	}
-	if (s->duration_ns < w->min_ns)
-		w->min_ns = s->duration_ns;
-	if (s->duration_ns > w->max_ns)
-		w->max_ns = s->duration_ns;
-	if (s->mem_delta > w->max_mem_delta)
-		w->max_mem_delta = s->mem_delta;
-	if (s->mem_peak_delta > w->max_peak_delta)
-		w->max_peak_delta = s->mem_peak_delta;
-	if (s->depth > w->max_depth)
-		w->max_depth = s->depth;
-}
-
-/* With windows off. */
-static void extremes_add(struct op_stats *op, const struct op_sample *s)
-{
-	if (!op->has_extremes) {
-		op->min_ns = s->duration_ns;
-		op->max_ns = s->duration_ns;
-		op->max_mem_delta = s->mem_delta;
-		op->max_peak_delta = s->mem_peak_delta;
-		op->max_depth = s->depth;
-		op->has_extremes = true;
-		return;
-	}
-	if (s->duration_ns < op->min_ns)
-		op->min_ns = s->duration_ns;
-	if (s->duration_ns > op->max_ns)
-		op->max_ns = s->duration_ns;
-	if (s->mem_delta > op->max_mem_delta)
-		op->max_mem_delta = s->mem_delta;
-	if (s->mem_peak_delta > op->max_peak_delta)
-		op->max_peak_delta = s->mem_peak_delta;
-	if (s->depth > op->max_depth)
-		op->max_depth = s->depth;
+	fold(op);
+	op->win = w;
 }
 
 /* Counts a duration under its bound, if it is under one (le_counts is
@@ -348,10 +340,13 @@ static int op_add_finished(const struct stats *st, struct op_stats *op, const st
 		return -ENOMEM;
 	if (st->nbounds)
 		le_count(st, op, s->duration_ns);
-	if (st->win_seq)
+	if (st->win_seq) {
 		window_add(op, st->win_seq, s);
-	else
-		extremes_add(op, s);
+	} else {
+		struct op_window w = window_of(s, 0);
+
+		extremes_merge(op, &w);
+	}
 	op->count++;
 	add_u64(&op->total_ns, s->duration_ns);
 	add_s64(&op->sum_mem_delta, s->mem_delta);
