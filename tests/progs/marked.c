@@ -15,7 +15,8 @@
  *                              stdin, then AFTER x "after_op"
  *   marked deep N              N nested starts (beyond the tracer's stack limit)
  *   marked open                "open_op" started, then waits for a line on stdin
- *   marked spin MS             "spin_op" burns MS ms of CPU time, prints cpu_ns/wall_ns
+ *   marked spin MS             "spin_op" burns MS ms of CPU time, prints cpu_ns, wall_ns
+ *                              and run_delay_ns
  *   marked write BYTES         "write_op" writes BYTES to a temporary file
  *   marked records N           N x "batch_op" ended with a count of 1000, 10 ms each
  *   marked seed                the seed's example: "memory_intensive_task" loads
@@ -437,13 +438,29 @@ static int64_t ns_of(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* This thread's time spent runnable but not running (run_delay of
+ * /proc/thread-self/schedstat, ns), or -1 if the kernel does not say. */
+static int64_t run_delay_ns(void)
+{
+	long long run = 0, delay = -1;
+	FILE *f = fopen("/proc/thread-self/schedstat", "re");
+
+	if (f && fscanf(f, "%lld %lld", &run, &delay) != 2)
+		delay = -1;
+	if (f)
+		fclose(f);
+	return delay;
+}
+
 /* Burns ms milliseconds of this thread's CPU time and reports on stderr the
- * ground truth the tracer must match: the thread's CPU time and the wall
- * time between the markers (they differ by however long it was preempted). */
+ * CPU and wall time the operation took, and how long the thread waited for
+ * a CPU meanwhile (run_delay_ns, -1 if unknown): the wall time less that
+ * is the time it held a CPU, which its CPU clock undercounts by what the
+ * hypervisor (steal) and interrupts took. */
 static int do_spin(long ms)
 {
 	volatile unsigned long x = 0;
-	int64_t w0, c0, w1, c1;
+	int64_t w0, c0, w1, c1, d0 = run_delay_ns(), d1;
 
 	ETL_OP_START("spin_op");
 	w0 = ns_of(CLOCK_MONOTONIC);
@@ -455,8 +472,9 @@ static int do_spin(long ms)
 	} while (c1 - c0 < ms * 1000000);
 	w1 = ns_of(CLOCK_MONOTONIC);
 	ETL_OP_END("spin_op");
-	fprintf(stderr, "marked: cpu_ns=%lld wall_ns=%lld\n", (long long)(c1 - c0),
-		(long long)(w1 - w0));
+	d1 = run_delay_ns();
+	fprintf(stderr, "marked: cpu_ns=%lld wall_ns=%lld run_delay_ns=%lld\n", (long long)(c1 - c0),
+		(long long)(w1 - w0), d0 < 0 || d1 < 0 ? -1LL : (long long)(d1 - d0));
 	return 0;
 }
 
