@@ -421,12 +421,6 @@ int stats_set_bounds(struct stats *st, const uint64_t *bounds_ns, size_t n)
 	return 0;
 }
 
-size_t stats_bounds(const struct stats *st, const uint64_t **bounds_ns)
-{
-	*bounds_ns = st ? st->bounds : NULL;
-	return st ? st->nbounds : 0;
-}
-
 void stats_window_start(struct stats *st)
 {
 	st->win_seq++;

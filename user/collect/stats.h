@@ -111,9 +111,6 @@ struct stats *stats_clone(const struct stats *st);
  * Returns 0 or -EINVAL. */
 int stats_set_bounds(struct stats *st, const uint64_t *bounds_ns, size_t n);
 
-/* The bounds set (NULL, 0 if none). */
-size_t stats_bounds(const struct stats *st, const uint64_t **bounds_ns);
-
 /* Starts a new window: from now on, each entry's `win` holds the extremes
  * of the samples added since this call. The first call turns windows on. */
 void stats_window_start(struct stats *st);
