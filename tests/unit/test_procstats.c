@@ -300,6 +300,67 @@ static void series_are_derived_exactly(void **state)
 	procs_free(d.procs);
 }
 
+/* Past the series bound, the samples of a section's operations without a
+ * series are counted, as of the last derivation, and still counted once
+ * the section is retired: no count goes back. */
+static void series_past_the_bound_are_counted(void **state)
+{
+	struct procs *procs = procs_new();
+	struct stats *all = stats_new(100);
+	struct series_set *set = series_new(2, bounds, 3);
+	struct procstats *ps;
+	struct op_sample s = { .duration_ns = 5 * MS };
+	const char *names[] = { "a", "b", "c", "c", "c" };
+	uint64_t over, sum;
+
+	(void)state;
+	assert_true(procs && all && set);
+	assert_int_equal(stats_set_bounds(all, bounds, 3), 0);
+	ps = procstats_new(procs, all, set, 1, 100);
+	assert_non_null(ps);
+	assert_non_null(procs_add(procs, 100, 0));
+	for (size_t i = 0; i < 5; i++) {
+		struct op_event ev = { .name = names[i], .name_hash = stats_hash(names[i]), .s = &s,
+				       .proc = procs_find(procs, 100, 0), .tgid = 100 };
+
+		procstats_sink(ps, &ev);
+		assert_int_equal(stats_add_hashed(all, names[i], ev.name_hash, &s), 0);
+	}
+	procstats_series(ps);
+	assert_int_equal(series_count(set), 2);
+	/* Which two names got a series is the table's order: every sample is
+	 * in one or counted over the bound. */
+	over = series_over_limit(set);
+	sum = series_at(set, 0)->count + series_at(set, 1)->count;
+	assert_int_equal(over + sum, 5);
+	assert_true(over == 1 || over == 3);
+	/* The process exits and a second one takes its only section: the
+	 * first's statistics are retired, "c" still without a series. */
+	procs_exited(procs, procs_find(procs, 100, 0), 1);
+	procs_settle(procs);
+	procs_settle(procs);
+	assert_non_null(procs_add(procs, 200, 0));
+	{
+		struct op_event ev = { .name = "a", .name_hash = stats_hash("a"), .s = &s,
+				       .proc = procs_find(procs, 200, 0), .tgid = 200 };
+
+		procstats_sink(ps, &ev);
+	}
+	/* Its section is its own, not the aggregate that holds the first's. */
+	assert_int_equal(procstats_count(ps), 1);
+	assert_ptr_not_equal(procstats_at(ps, 0)->stats, all);
+	assert_int_equal(count_of(procstats_at(ps, 0)->stats, "a"), 1);
+	procstats_series(ps);
+	assert_true(series_over_limit(set) >= over);
+	assert_true(series_at(set, 0)->count + series_at(set, 1)->count >= sum);
+	assert_int_equal(series_over_limit(set) + series_at(set, 0)->count +
+			 series_at(set, 1)->count, 6);
+	procstats_free(ps);
+	series_free(set);
+	stats_free(all);
+	procs_free(procs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(second_process_splits_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(clone_is_deep, setup, teardown),
 		cmocka_unit_test(series_are_derived_exactly),
+		cmocka_unit_test(series_past_the_bound_are_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

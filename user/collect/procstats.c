@@ -17,6 +17,7 @@ struct procstats {
 	size_t last;          /* the entry of the previous sample */
 	uint64_t dropped;
 	uint64_t unreported;  /* processes that found no room */
+	bool admitted;        /* a section was ever made */
 	int error;
 };
 
@@ -133,7 +134,9 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 	memset(e, 0, sizeof(*e));
 	e->pid = (pid_t)ev->tgid;
 	e->start_ns = start;
-	if (ps->n == 0 && ps->aggregate) {
+	/* Only the first process ever can share the aggregate: once a section
+	 * was given up, the aggregate holds others' samples too. */
+	if (!ps->admitted && ps->aggregate) {
 		e->stats = (struct stats *)ps->aggregate; /* never written here */
 		ps->shared = true;
 	} else if (!(e->stats = stats_new(ps->max_ops))) {
@@ -145,6 +148,7 @@ static struct proc_entry *entry_of(struct procstats *ps, const struct op_event *
 
 		stats_set_bounds(e->stats, bounds, nb);
 	}
+	ps->admitted = true;
 	ps->last = ps->n++;
 	return e;
 }
